@@ -1,0 +1,30 @@
+// Package awssim is a wire-level AWS simulator: it serves an estate (a
+// directory of AWS CLI v2 JSON, see ESTATES.md) over the protocols AWS
+// itself speaks — EC2's query protocol with XML in the EC2 namespace, the
+// awsquery XML of IAM and STS, and awsJson1_1 for SSM and Organizations — so
+// the real AWS CLI, the real aws-sdk-go-v2 clients, their paginators and
+// their retryers can be exercised without an AWS account.
+//
+// Its place in the pipeline: tests and demos point collectors (and later
+// apply) at it with --endpoint-url; nothing in the product's audit path
+// depends on it.
+//
+// Invariants:
+//   - Every shape, member name, XML element name, paginator token and page
+//     limit comes from botocore's service models (package simmodel); the
+//     codecs are driven by those models, never by hand-written per-operation
+//     XML.
+//   - An estate is validated whole at load: a file that does not parse, is
+//     not part of the format, or does not match its operation's output
+//     shape is refused with its path (and line:column for syntax errors).
+//     The simulator never serves half an estate.
+//   - The order of items in estate files is the order served, so the AWS
+//     CLI's merge of all pages equals the file.
+//   - Accounts are told apart by the SigV4 access key id: keys issued by
+//     AssumeRole select their account, any other key is the estate's caller
+//     (the management account of an organization). Signatures are not
+//     verified.
+//   - DescribeInstances pages hold whole reservations (MaxResults bounds the
+//     reservations per page), so a reservation is never split across pages.
+//   - The whole request body is read before any answer is written.
+package awssim

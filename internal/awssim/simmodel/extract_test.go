@@ -1,0 +1,56 @@
+package simmodel
+
+import (
+	"bytes"
+	"os"
+	"testing"
+)
+
+// The committed models must be exactly what extraction from the installed
+// botocore produces, so nobody edits them by hand and an update of the models
+// is one command.
+func TestCommittedModelsMatchBotocore(t *testing.T) {
+	if _, err := os.Stat(DefaultBotocoreDir); err != nil {
+		t.Skipf("botocore models not installed (%v); install awscli to run this check", err)
+	}
+	for _, svc := range Services {
+		m, err := Extract(DefaultBotocoreDir, svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := data.ReadFile("data/" + svc + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("data/%s.json is stale: run go run ./internal/tools/simmodels", svc)
+		}
+	}
+}
+
+func TestEveryReferenceResolves(t *testing.T) {
+	for _, svc := range Services {
+		m := MustLoad(svc)
+		for name, op := range m.Operations {
+			for _, r := range op.refs() {
+				if _, ok := m.Shapes[r.Shape]; !ok {
+					t.Errorf("%s %s refers to missing shape %s", svc, name, r.Shape)
+				}
+			}
+			if len(Served[svc]) == 0 {
+				t.Errorf("%s serves nothing", svc)
+			}
+		}
+		for name, s := range m.Shapes {
+			for _, r := range s.refs() {
+				if _, ok := m.Shapes[r.Shape]; !ok {
+					t.Errorf("%s shape %s refers to missing shape %s", svc, name, r.Shape)
+				}
+			}
+		}
+	}
+}
