@@ -28,7 +28,6 @@ type listOp struct {
 func withTags(t filterTable) filterTable {
 	t["tag:"] = nil
 	t["tag-key"] = []string{"Tags[].Key"}
-	t["tag-value"] = []string{"Tags[].Value"}
 	return t
 }
 

@@ -158,7 +158,8 @@ func wildcardMatch(pattern, s string) bool {
 		case p[i] == '*':
 			res = match(i+1, j) || (j < len(r) && match(i, j+1))
 		case p[i] == '?':
-			res = j < len(r) && match(i+1, j+1)
+			// EC2 documents ? as "zero or one character".
+			res = match(i+1, j) || (j < len(r) && match(i+1, j+1))
 		case p[i] == '\\' && i+1 < len(p):
 			res = j < len(r) && r[j] == p[i+1] && match(i+2, j+1)
 		default:

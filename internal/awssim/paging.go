@@ -39,7 +39,7 @@ var pageLimits = map[string]pageLimit{
 	"ec2:DescribeImages":              {LimitKey: "MaxResults", Min: 5, Max: 1000},
 	"ssm:DescribeInstanceInformation": {LimitKey: "MaxResults", Min: 5, Max: 50, Default: 10},
 	"ssm:ListInventoryEntries":        {LimitKey: "MaxResults", Min: 1, Max: 50, Default: 50},
-	"ssm:GetInventory":                {LimitKey: "MaxResults", Min: 1, Max: 100, Default: 50},
+	"ssm:GetInventory":                {LimitKey: "MaxResults", Min: 1, Max: 50, Default: 50},
 	"iam:ListAttachedRolePolicies":    {LimitKey: "MaxItems", Min: 1, Max: 1000, Default: 100, TokenIn: "Marker", TokenOut: "Marker"},
 	"organizations:ListAccounts":      {LimitKey: "MaxResults", Min: 1, Max: 20, Default: 20},
 }
@@ -115,39 +115,45 @@ func page(c *call, items []any) ([]any, string, *APIError) {
 	return items[offset : offset+size], base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// limitError is the error each service gives for an out-of-range limit.
+// limitError is the error each service gives for an out-of-range limit,
+// in the wording AWS uses (EC2's differs per operation; these follow the
+// samples AWS has been seen to send).
 func limitError(c *call, l pageLimit, v any) *APIError {
-	switch c.Model.Metadata.Protocol {
-	case "ec2":
-		return apiErr("InvalidParameterValue", "Value ( %v ) for parameter maxResults is invalid. Expecting a value between %d and %d.", v, l.Min, l.Max)
-	case "query":
+	n, isInt := v.(int64)
+	above := isInt && n > int64(l.Max)
+	coral := func(code, member string) *APIError {
 		bound := fmt.Sprintf("greater than or equal to %d", l.Min)
-		if n, ok := v.(int64); ok && n > int64(l.Max) {
+		if above {
 			bound = fmt.Sprintf("less than or equal to %d", l.Max)
 		}
-		return apiErr("ValidationError", "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: Member must have value %s", v, lowerFirst(l.LimitKey), bound)
+		return apiErr(code, "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: Member must have value %s", v, member, bound)
 	}
-	bound := fmt.Sprintf("greater than or equal to %d", l.Min)
-	if n, ok := v.(int64); ok && n > int64(l.Max) {
-		bound = fmt.Sprintf("less than or equal to %d", l.Max)
+	switch {
+	case c.Service == "ec2" && c.Action == "DescribeNatGateways":
+		return coral("InvalidParameter", "maxResults")
+	case c.Service == "ec2":
+		if above {
+			return apiErr("InvalidParameterValue", "Value ( %v ) for parameter MaxResults is invalid. Expecting a value smaller than or equal to %d.", v, l.Max)
+		}
+		return apiErr("InvalidParameterValue", "Value ( %v ) for parameter MaxResults is invalid. Expecting a value greater than or equal to %d.", v, l.Min)
+	case c.Service == "iam":
+		return coral("ValidationError", lowerFirst(l.LimitKey))
+	case c.Service == "organizations":
+		return coral("InvalidInputException", lowerFirst(l.LimitKey))
 	}
-	code := "ValidationException"
-	if c.Service == "organizations" {
-		code = "InvalidInputException"
-	}
-	return apiErr(code, "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: Member must have value %s", v, lowerFirst(l.LimitKey), bound)
+	return coral("ValidationException", lowerFirst(l.LimitKey))
 }
 
 func tokenError(c *call, tok string) *APIError {
 	switch c.Service {
 	case "ec2":
-		return apiErr("InvalidParameterValue", "The value supplied for the NextToken parameter is not valid: %s", tok)
+		return apiErr("InvalidParameterValue", "Value ( %s ) for parameter NextToken is invalid. The token is invalid.", tok)
 	case "ssm":
-		return apiErr("InvalidNextToken", "The specified token is not valid.")
+		return apiErr("InvalidNextToken", "The specified token isn't valid.")
 	case "iam":
 		return apiErr("ValidationError", "Invalid Marker.")
 	case "organizations":
-		return apiErr("InvalidInputException", "You provided an invalid value for the NextToken parameter.")
+		return apiErr("InvalidInputException", "You provided a value that does not match the required pattern.")
 	}
 	return apiErr("InvalidParameterValue", "invalid token")
 }

@@ -293,7 +293,10 @@ func (s *Server) decode(c *call, r *http.Request, body []byte) *APIError {
 	_, hasLimit := c.Input["MaxResults"]
 	_, hasToken := c.Input["NextToken"]
 	filters, _ := c.Input["Filters"].([]any)
-	c.Paginated = hasLimit || hasToken || len(filters) > 0
+	filter, _ := c.Input["Filter"].([]any)
+	// AWS's rule for the "unpaginated" throttling bucket: a call that
+	// gives neither pagination nor a filter.
+	c.Paginated = hasLimit || hasToken || len(filters) > 0 || len(filter) > 0
 	return nil
 }
 

@@ -3,7 +3,6 @@ package awssim
 import (
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 	"time"
 )
@@ -41,15 +40,25 @@ func describeInstanceInformation(s *Server, c *call) (map[string]any, *APIError)
 		obj, _ := f.(map[string]any)
 		filters = append(filters, ssmFilter{Key: strParam(obj, "Key"), Values: strList(obj, "Values")})
 	}
+	tagFilters := 0
 	for _, f := range filters {
 		_, known := instanceInfoKeys[f.Key]
 		isTag := len(modern) > 0 && (f.Key == "tag-key" || (strings.HasPrefix(f.Key, "tag:") && len(f.Key) > 4))
 		if !known && !isTag {
 			return nil, apiErr("InvalidFilterKey", "The specified key %s is not valid.", f.Key)
 		}
+		if isTag {
+			tagFilters++
+		}
 		if len(f.Values) == 0 {
 			return nil, apiErr("InvalidInstanceInformationFilterValue", "The filter %s has no values.", f.Key)
 		}
+		if f.Key == "ResourceType" && len(f.Values) > 1 {
+			return nil, apiErr("InvalidInstanceInformationFilterValue", "ResourceType filter may contain only one value.")
+		}
+	}
+	if tagFilters > 0 && tagFilters < len(filters) {
+		return nil, apiErr("ValidationException", "Cannot mix tag or inventory filter with any other filter.")
 	}
 	doc := s.regionFile(c, "ssm/describe-instance-information")
 	all, _ := doc["InstanceInformationList"].([]any)
@@ -233,100 +242,67 @@ func (s *Server) ssmKnows(c *call, id string) bool {
 	return false
 }
 
-// getInventory answers from the same per-instance inventory files as
-// ListInventoryEntries: one entity per instance with inventory of the asked
-// types. A filter on <Type>.<Attribute> keeps the instances with a matching
-// entry, and their Content holds the matching entries.
+// inventoryResultTypes are the only result types GetInventory returns;
+// application inventory is read with ListInventoryEntries.
+var inventoryResultTypes = []string{"AWS:InstanceInformation", "AWS:PatchSummary"}
+
+// getInventory answers as SSM does: filters on any inventory type
+// (<Type>.<Attribute>) select managed nodes, and each selected node's Data
+// carries its AWS:InstanceInformation item, built from the region's
+// describe-instance-information.json. Filters on an application type match
+// against the per-instance inventory files ListInventoryEntries serves.
 func getInventory(s *Server, c *call) (map[string]any, *APIError) {
 	filters := inventoryFilters(c.Input)
-	var types []string
 	for _, ra := range lookup(c.Input, "ResultAttributes[]") {
 		obj, _ := ra.(map[string]any)
-		types = append(types, strParam(obj, "TypeName"))
+		if t := strParam(obj, "TypeName"); !contains(inventoryResultTypes, t) {
+			return nil, apiErr("InvalidResultAttributeException", "Result type name %s is not supported. Supported type names are: AWS:InstanceInformation, AWS:PatchSummary. Default result type name is AWS:InstanceInformation.", t)
+		}
 	}
 	for _, f := range filters {
 		t, attr, ok := strings.Cut(f.Key, ".")
 		if !ok || attr == "" || !strings.Contains(t, ":") {
 			return nil, apiErr("InvalidFilter", "The filter key %s is not valid: use <TypeName>.<Attribute>.", f.Key)
 		}
-		if !contains(types, t) {
-			types = append(types, t)
+		if f.Type == "Exists" {
+			return nil, apiErr("InvalidFilter", "The Exists filter must be used with aggregators.")
 		}
 	}
-	if len(types) == 0 {
-		types = []string{"AWS:Application"}
-	}
-	acct := s.estate.Accounts[c.Account]
-	var region *Region
-	if acct != nil {
-		region = acct.Regions[c.Region]
-	}
-	byInstance := map[string]map[string]any{}
-	if region != nil {
-		for key, doc := range region.Files {
-			rest, ok := strings.CutPrefix(key, "ssm/list-inventory-entries/")
-			if !ok {
-				continue
-			}
-			inst, file, _ := strings.Cut(rest, "/")
-			typeName := strings.Replace(file, "_", ":", 1)
-			if !contains(types, typeName) {
-				continue
-			}
-			entries, _ := doc["Entries"].([]any)
-			content := []any{}
-			matchedAll := true
-			for _, f := range filters {
-				ft, attr, _ := strings.Cut(f.Key, ".")
-				if ft != typeName {
-					continue
-				}
-				var kept []any
-				for _, e := range entries {
-					obj, _ := e.(map[string]any)
-					if matchInventoryValue(f.Type, scalarString(obj[attr]), f.Values) {
-						kept = append(kept, e)
-					}
-				}
-				entries = kept
-				if len(kept) == 0 {
-					matchedAll = false
-				}
-			}
-			if !matchedAll {
-				continue
-			}
-			content = append(content, entries...)
-			item := map[string]any{"TypeName": typeName, "Content": content}
-			for _, k := range []string{"SchemaVersion", "CaptureTime"} {
-				if v, ok := doc[k]; ok {
-					item[k] = v
-				}
-			}
-			if byInstance[inst] == nil {
-				byInstance[inst] = map[string]any{}
-			}
-			byInstance[inst][typeName] = item
-		}
-	}
-	ids := make([]string, 0, len(byInstance))
-	for id, data := range byInstance {
-		// Every filtered type must have matched for the instance to count.
-		ok := true
+	doc := s.regionFile(c, "ssm/describe-instance-information")
+	var entities []any
+	for _, it := range lookup(doc, "InstanceInformationList[]") {
+		info, _ := it.(map[string]any)
+		id := scalarString(info["InstanceId"])
+		item := instanceInformationItem(info)
+		content, _ := item["Content"].([]any)
+		row, _ := content[0].(map[string]any)
+		selected := true
 		for _, f := range filters {
-			ft, _, _ := strings.Cut(f.Key, ".")
-			if _, has := data[ft]; !has {
-				ok = false
+			t, attr, _ := strings.Cut(f.Key, ".")
+			var rows []any
+			if t == "AWS:InstanceInformation" {
+				rows = []any{row}
+			} else {
+				inv := s.regionFile(c, inventoryFile(id, t))
+				rows, _ = inv["Entries"].([]any)
+			}
+			matched := false
+			for _, r := range rows {
+				obj, _ := r.(map[string]any)
+				if matchInventoryValue(f.Type, scalarString(obj[attr]), f.Values) {
+					matched = true
+				}
+			}
+			if !matched {
+				selected = false
 			}
 		}
-		if ok {
-			ids = append(ids, id)
+		if selected {
+			entities = append(entities, map[string]any{"Id": id, "Data": map[string]any{"AWS:InstanceInformation": item}})
 		}
 	}
-	sort.Strings(ids)
-	entities := make([]any, 0, len(ids))
-	for _, id := range ids {
-		entities = append(entities, map[string]any{"Id": id, "Data": byInstance[id]})
+	if entities == nil {
+		entities = []any{}
 	}
 	pg, next, err := page(c, entities)
 	if err != nil {
@@ -338,6 +314,27 @@ func getInventory(s *Server, c *call) (map[string]any, *APIError) {
 		out["NextToken"] = next
 	}
 	return out, nil
+}
+
+// instanceInformationItem is the AWS:InstanceInformation inventory item of
+// a managed node.
+func instanceInformationItem(info map[string]any) map[string]any {
+	row := map[string]any{"InstanceStatus": "Active"}
+	for src, dst := range map[string]string{
+		"AgentVersion": "AgentVersion", "ComputerName": "ComputerName", "InstanceId": "InstanceId",
+		"IPAddress": "IpAddress", "PlatformName": "PlatformName", "PlatformType": "PlatformType",
+		"PlatformVersion": "PlatformVersion", "ResourceType": "ResourceType",
+	} {
+		if v, ok := info[src]; ok {
+			row[dst] = scalarString(v)
+		}
+	}
+	row["AgentType"] = "amazon-ssm-agent"
+	item := map[string]any{"TypeName": "AWS:InstanceInformation", "SchemaVersion": "1.0", "Content": []any{row}}
+	if t, err := timestampValue(info["LastPingDateTime"]); err == nil {
+		item["CaptureTime"] = t.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	return item
 }
 
 func sendCommand(s *Server, c *call) (map[string]any, *APIError) {
