@@ -34,6 +34,10 @@ type Options struct {
 	// Sleep waits for latency (time.Sleep honouring the request's context
 	// when nil).
 	Sleep func(r *http.Request, d time.Duration)
+	// PersistentFaultsOnly injects only the faults.json rules with neither
+	// first nor rate: reads that failed when the evidence was gathered.
+	// Offline import uses it.
+	PersistentFaultsOnly bool
 }
 
 // FaultInjector decides whether a call fails on purpose (faults.json).
@@ -88,7 +92,7 @@ func NewServer(est *Estate, opts Options) (*Server, error) {
 		}
 		s.models[svc] = m
 	}
-	faults, err := newFaults(est)
+	faults, err := newFaults(est, opts.PersistentFaultsOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +119,7 @@ func sleepCtx(r *http.Request, d time.Duration) {
 
 // call is one request being served.
 type call struct {
+	server    *Server
 	Account   string
 	Region    string
 	Service   string
@@ -140,7 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read request", http.StatusBadRequest)
 		return
 	}
-	c := &call{Account: s.estate.Management, Region: "us-east-1"}
+	c := &call{Account: s.estate.Management, Region: "us-east-1", server: s}
 	m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
 	if m == nil {
 		s.writeError(w, c, simmodel.ProtocolQuery, &APIError{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"})

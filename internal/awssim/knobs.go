@@ -1,0 +1,100 @@
+package awssim
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/pdr-audit/pdr-audit/internal/awssim/fault"
+	"github.com/pdr-audit/pdr-audit/internal/awssim/simmodel"
+	"github.com/pdr-audit/pdr-audit/internal/awssim/throttle"
+)
+
+func xmlEscape(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s)) }
+
+// persistentOnly injects only the faults with neither first nor rate: the
+// reads that failed when evidence was gathered (used by offline import).
+type persistentOnly struct{ in *fault.Injector }
+
+func (p persistentOnly) Check(account, region, action string) (string, bool) {
+	return p.in.CheckPersistent(account, region, action)
+}
+
+// newFaults builds the injector from the estate's faults.json files: the
+// estate's own first, then each account's in account order, with an
+// account file's "*" account narrowed to that account.
+func newFaults(est *Estate, persistent bool) (FaultInjector, error) {
+	keys := make([]string, 0, len(est.FaultFiles))
+	for k := range est.FaultFiles {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var rules []fault.Rule
+	for _, acct := range keys {
+		f := est.FaultFiles[acct]
+		rs, err := fault.Parse(f.Path, f.Data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrBadEstate)
+		}
+		for i := range rs {
+			if acct != "" && (rs[i].Account == fault.Any || rs[i].Account == "") {
+				rs[i].Account = acct
+			}
+			if _, ok := handlers[rs[i].Action]; !ok {
+				return nil, fmt.Errorf("%s: %s is not an operation the simulator serves: %w", rs[i].Pos, rs[i].Action, ErrBadEstate)
+			}
+		}
+		rules = append(rules, rs...)
+	}
+	in := fault.New(rules)
+	if persistent {
+		return persistentOnly{in}, nil
+	}
+	return in, nil
+}
+
+func newThrottler(opts Options) (Throttler, error) {
+	switch opts.Throttle {
+	case "", "off":
+		return allowAll{}, nil
+	case "aws":
+	default:
+		return nil, fmt.Errorf("throttle %q: want off or aws", opts.Throttle)
+	}
+	l, err := throttle.NewLimiter(throttle.Options{Clock: throttle.ClockFunc(opts.Now), Scale: opts.ThrottleScale})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+type allowAll struct{}
+
+func (allowAll) Allow(string, string, string, string, bool) (bool, string) { return true, "" }
+
+func protocolOf(proto string) fault.Protocol {
+	switch proto {
+	case simmodel.ProtocolEC2:
+		return fault.EC2Query
+	case simmodel.ProtocolJSON:
+		return fault.JSON
+	}
+	return fault.AWSQuery
+}
+
+func httpStatus(proto, code string) int {
+	status, _ := fault.Lookup(protocolOf(proto), code)
+	return status
+}
+
+// defaultMessage is the message AWS sends with an injected error code.
+func defaultMessage(code string, c *call) string {
+	principal := ""
+	if c.Caller.Role != "" {
+		principal = "arn:aws:sts::" + c.Caller.Account + ":assumed-role/" + c.Caller.Role + "/" + c.Caller.Session
+	} else if acct := c.server.estate.Accounts[c.server.estate.Management]; acct != nil {
+		principal, _ = acct.Identity["Arn"].(string)
+	}
+	return fault.Message(protocolOf(c.Model.Metadata.Protocol), code, fault.Details{Principal: principal, Action: c.Service + ":" + c.Action})
+}
