@@ -3,6 +3,8 @@ package awssim
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/pdr-audit/pdr-audit/internal/transport"
 )
 
 // Test credentials the simulator accepts as the caller's: any key that
@@ -19,5 +21,6 @@ func SDKConfig(endpoint, region string) aws.Config {
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(CallerAccessKeyID, CallerSecretAccessKey, ""),
+		HTTPClient:   transport.Client(nil),
 	}
 }

@@ -20,6 +20,8 @@ var version = "dev"
 func subcommands(env *Env) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCmd(env),
+		newCollectCmd(env),
+		newImportCmd(env),
 		newSimCmd(env),
 	}
 }
