@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
@@ -399,6 +400,11 @@ func getCommandInvocation(s *Server, c *call) (map[string]any, *APIError) {
 	rec, issued := s.commands[cmdID]
 	s.mu.Unlock()
 	issued = issued && rec.Account == c.Account && rec.Region == c.Region && contains(rec.Instances, id)
+	if doc == nil && issued {
+		// The command ran (SSM knows the instance), but the estate holds no
+		// output for it: answer as a command that failed on the instance.
+		return failedInvocation(c, cmdID, id), nil
+	}
 	if doc == nil || (!issued && doc["CommandId"] != cmdID) {
 		return nil, apiErr("InvocationDoesNotExist", "")
 	}
@@ -408,6 +414,20 @@ func getCommandInvocation(s *Server, c *call) (map[string]any, *APIError) {
 	}
 	out["CommandId"] = cmdID
 	return out, nil
+}
+
+// failedInvocation is the invocation of an issued command for which the
+// estate holds no output.
+func failedInvocation(c *call, cmdID, instance string) map[string]any {
+	now := c.server.opts.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	return map[string]any{
+		"CommandId": cmdID, "InstanceId": instance, "Comment": "", "DocumentName": "AWS-RunShellScript",
+		"DocumentVersion": "$DEFAULT", "PluginName": "aws:runShellScript", "ResponseCode": json.Number("1"),
+		"ExecutionStartDateTime": now, "ExecutionElapsedTime": "PT0S", "ExecutionEndDateTime": now,
+		"Status": "Failed", "StatusDetails": "Failed", "StandardOutputContent": "", "StandardOutputUrl": "",
+		"StandardErrorContent": "the estate holds no uname -r output for this instance", "StandardErrorUrl": "",
+		"CloudWatchOutputConfig": map[string]any{"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": false},
+	}
 }
 
 func getServiceSetting(s *Server, c *call) (map[string]any, *APIError) {

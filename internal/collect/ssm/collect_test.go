@@ -182,8 +182,8 @@ func TestCollectReadsInventoryKernelsInstancesAndDHMC(t *testing.T) {
 
 func TestCollectPrefersRunCommandEvidence(t *testing.T) {
 	r, gaps, calls := collect(t, standardEstate().write(t), ssmcollect.Options{KernelSource: ssmcollect.KernelSourceRunCommand, PollInterval: -1})
-	// Instances without a get-command-invocation file answer
-	// InvocationDoesNotExist: absence of evidence, not a failed read.
+	// Instances without a get-command-invocation file answer with a failed
+	// invocation: absence of evidence, not a failed read.
 	if len(gaps) != 0 {
 		t.Errorf("gaps = %+v, want none", gaps)
 	}
@@ -203,10 +203,9 @@ func TestCollectPrefersRunCommandEvidence(t *testing.T) {
 	if n := count(calls, "SendCommand"); n != 1 {
 		t.Errorf("%d SendCommand calls, want 1 for 5 online Linux instances", n)
 	}
-	// iRunCmd, iMulti, iDeb answer at once; iPaged and iRPM answer
-	// InvocationDoesNotExist on the first call and on 3 retries.
-	if n := count(calls, "GetCommandInvocation"); n != 3+2*4 {
-		t.Errorf("%d GetCommandInvocation calls, want %d", n, 3+2*4)
+	// Every invocation answers at once: one call per instance.
+	if n := count(calls, "GetCommandInvocation"); n != 5 {
+		t.Errorf("%d GetCommandInvocation calls, want 5", n)
 	}
 	// Everything but iRunCmd falls through to inventory (iPaged twice).
 	if n := count(calls, "ListInventoryEntries"); n != 6 {
@@ -281,6 +280,18 @@ func (s *slowInvocations) GetCommandInvocation(ctx context.Context, in *ssm.GetC
 	return s.API.GetCommandInvocation(ctx, in, optFns...)
 }
 
+// neverAppears makes every GetCommandInvocation answer
+// InvocationDoesNotExist.
+var neverAppears = map[string]any{"account": "*", "region": "*", "action": "ssm:GetCommandInvocation", "error": "InvocationDoesNotExist"}
+
+func withFaults(e estate, faults ...any) estate {
+	out := estate{"faults": faults}
+	for k, v := range e {
+		out[k] = v
+	}
+	return out
+}
+
 func TestCollectPollsCommandInvocations(t *testing.T) {
 	const id = iRPM
 	base := estate{
@@ -323,14 +334,19 @@ func TestCollectPollsCommandInvocations(t *testing.T) {
 			want:     known(id, "5.10.205-195.807.amzn2.x86_64", model.KernelFromRunCommand), wantPolls: 3,
 		},
 		{
-			name: "an invocation that never appears is no evidence and no gap", estate: base,
+			name: "an invocation that never appears is no evidence and no gap", estate: withFaults(base, neverAppears),
 			maxPolls: 10,
 			want:     unknown(id, "no kernel package in inventory; run-command: no command invocation for the instance"), wantPolls: 4,
 		},
 		{
-			name: "MaxPolls bounds the InvocationDoesNotExist retries", estate: base,
+			name: "MaxPolls bounds the InvocationDoesNotExist retries", estate: withFaults(base, neverAppears),
 			maxPolls: 2,
 			want:     unknown(id, "no kernel package in inventory; run-command: no command invocation for the instance"), wantPolls: 2,
+		},
+		{
+			name: "a command that failed on the instance is no evidence and no gap", estate: base,
+			maxPolls: 10,
+			want:     unknown(id, "no kernel package in inventory; run-command: command status Failed"), wantPolls: 1,
 		},
 	}
 	for _, tt := range tests {
