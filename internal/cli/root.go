@@ -23,6 +23,9 @@ func subcommands(env *Env) []*cobra.Command {
 		newCollectCmd(env),
 		newImportCmd(env),
 		newSimCmd(env),
+		newAuditCmd(env),
+		newRulesCmd(env),
+		newReachCmd(env),
 	}
 }
 

@@ -1,0 +1,357 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/pdr-audit/pdr-audit/internal/collect"
+	"github.com/pdr-audit/pdr-audit/internal/config"
+	"github.com/pdr-audit/pdr-audit/internal/finding"
+	"github.com/pdr-audit/pdr-audit/internal/model"
+	"github.com/pdr-audit/pdr-audit/internal/policy"
+	"github.com/pdr-audit/pdr-audit/internal/report"
+)
+
+// auditOptions are audit's own flags (the live collection flags are in
+// scopeFlags).
+type auditOptions struct {
+	snapshot, estate string
+	format, output   string
+	profile          string
+	datacenter       string
+	policyDirs       []string
+	configPath       string
+	waiversPath      string
+	failOn           string
+	failOnUnknown    bool
+	includePassed    bool
+}
+
+// awsProfileFlag is collect's --profile under audit: there --profile names
+// the requirement profile, as everywhere else in pdr-audit's policy
+// commands, so the AWS shared-config profile is --aws-profile (or
+// AWS_PROFILE).
+const awsProfileFlag = "aws-profile"
+
+// estateFlags are the scope flags that still mean something with --estate;
+// every other scope flag applies to live collection only.
+var estateFlags = []string{"kernel-source", "quiet"}
+
+func newAuditCmd(env *Env) *cobra.Command {
+	var o auditOptions
+	var live scopeFlags
+	c := &cobra.Command{
+		Use:   "audit [--snapshot FILE | --estate DIR | scope flags] [--format table|json] [-o FILE]",
+		Short: "Check accounts against the PDR requirements and report per rule and resource",
+		Long: "audit evaluates the PDR rule catalog (and any --policy DIR of your own Rego) over a\n" +
+			"snapshot and reports one result per rule and resource: pass, fail, unknown (the data\n" +
+			"needed could not be read), waived or error. The snapshot comes from live collection\n" +
+			"(the default; the scope flags of collect, with --aws-profile for the AWS profile), from\n" +
+			"--snapshot FILE written by collect or import, or from --estate DIR read offline.\n" +
+			"\n" +
+			"--config pdr-audit.yaml says who is monitored and who is an appliance; --profile and\n" +
+			"--datacenter override it. --waivers waivers.yaml accepts known failures until a date;\n" +
+			"expired and stale waivers are reported on stderr. The report goes to stdout, or to -o\n" +
+			"FILE (written atomically, mode 0600); progress and warnings go to stderr.\n" +
+			"\n" +
+			"Exit codes:\n" +
+			"  0  no fail or error result at or above --fail-on\n" +
+			"  3  a fail or error result at or above --fail-on (default low)\n" +
+			"  4  nothing at or above --fail-on failed, but --fail-on-unknown is set and a result is\n" +
+			"     unknown or a read failed (coverage gap)\n" +
+			"  1  runtime error (AWS unreachable, unreadable file, policy that does not compile)\n" +
+			"  2  usage error",
+		RunE: func(c *cobra.Command, _ []string) error { return runAudit(c, env, &o, &live) },
+	}
+	registerLiveFlags(c, &live)
+	fs := c.Flags()
+	fs.StringVar(&o.snapshot, "snapshot", "", "audit this snapshot file (from collect or import) instead of collecting")
+	fs.StringVar(&o.estate, "estate", "", "audit this estate directory (AWS CLI JSON), imported in-process")
+	fs.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVarP(&o.output, "output", "o", "-", "write the report to this file (- for stdout)")
+	fs.StringVar(&o.profile, "profile", "", "requirement profile: "+strings.Join(policy.Profiles, ", ")+" (default: the config file's, else "+policy.DefaultProfile+")")
+	fs.StringVar(&o.datacenter, "datacenter", "", "Alert Logic data center: us or eu (default: the config file's, else us)")
+	fs.StringArrayVar(&o.policyDirs, "policy", nil, "directory of your own Rego rules, evaluated beside the catalog (repeatable)")
+	fs.StringVar(&o.configPath, "config", "", "configuration file (pdr-audit.yaml): monitored and appliance selectors, exclusions, profile, data center")
+	fs.StringVar(&o.waiversPath, "waivers", "", "waivers file: accepted failures with rule, resource, reason, owner and expiry")
+	fs.StringVar(&o.failOn, "fail-on", string(finding.Low), "exit 3 when a fail or error result has this severity or higher: info, low, medium, high, critical")
+	fs.BoolVar(&o.failOnUnknown, "fail-on-unknown", false, "exit 4 when nothing failed but a result is unknown or a read failed")
+	fs.BoolVar(&o.includePassed, "include-passed", false, "list passing results one by one in the table (the JSON report always has them)")
+	return c
+}
+
+// registerLiveFlags adds collect's scope flags to c, with --profile renamed
+// --aws-profile. Taking them from scopeFlags.register keeps audit's live
+// mode in step with collect.
+func registerLiveFlags(c *cobra.Command, f *scopeFlags) {
+	tmp := &cobra.Command{}
+	f.register(tmp)
+	tmp.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Name == "profile" {
+			fl.Name = awsProfileFlag
+			fl.Usage = "AWS shared config profile for live collection (default: the SDK's default credential chain)"
+		}
+		if fl.Name == "kernel-source" {
+			fl.Usage += "; with --estate the default is run-command (uname evidence, then inventory)"
+		}
+		c.Flags().AddFlag(fl)
+	})
+}
+
+// liveOnlyFlags returns the scope flags set on the command line that mean
+// nothing with the input mode chosen.
+func liveOnlyFlags(c *cobra.Command, estate bool) []string {
+	// Registering binds the flags to a variable and resets it to its
+	// default, so enumerate the names through a scratch copy.
+	var scratch scopeFlags
+	tmp := &cobra.Command{}
+	scratch.register(tmp)
+	var set []string
+	tmp.Flags().VisitAll(func(fl *pflag.Flag) {
+		name := fl.Name
+		if name == "profile" {
+			name = awsProfileFlag
+		}
+		if estate && slices.Contains(estateFlags, name) || name == "quiet" {
+			return
+		}
+		if c.Flags().Changed(name) {
+			set = append(set, "--"+name)
+		}
+	})
+	return set
+}
+
+func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) error {
+	ctx := c.Context()
+	// Everything the command line can get wrong is checked before any work.
+	if o.snapshot != "" && o.estate != "" {
+		return usageErrorf("--snapshot and --estate are two inputs; give one (or neither, to collect live)")
+	}
+	if o.snapshot != "" || o.estate != "" {
+		if set := liveOnlyFlags(c, o.estate != ""); len(set) > 0 {
+			input := "--snapshot"
+			if o.estate != "" {
+				input = "--estate"
+			}
+			return usageErrorf("%s applies to live collection, not to %s", strings.Join(set, ", "), input)
+		}
+	}
+	write, err := report.Lookup(o.format)
+	if err != nil {
+		return asUsage(err)
+	}
+	failOn, err := finding.ParseSeverity(o.failOn)
+	if err != nil {
+		return usageErrorf("--fail-on: %v", err)
+	}
+	if c.Flags().Changed("profile") && !slices.Contains(policy.Profiles, o.profile) {
+		return usageErrorf("--profile: unknown profile %q (this build has %s)", o.profile, strings.Join(policy.Profiles, ", "))
+	}
+	if c.Flags().Changed("datacenter") && !slices.Contains(policy.Datacenters, o.datacenter) {
+		return usageErrorf("--datacenter: unknown data center %q (want %s)", o.datacenter, strings.Join(policy.Datacenters, " or "))
+	}
+
+	// Cheap inputs first, so a typo fails before a long collection.
+	cfg := config.Default()
+	if o.configPath != "" {
+		if cfg, err = config.Load(o.configPath); err != nil {
+			return err
+		}
+	}
+	if c.Flags().Changed("profile") {
+		cfg.Profile = o.profile
+	}
+	if c.Flags().Changed("datacenter") {
+		cfg.Datacenter = o.datacenter
+	}
+	var waivers []finding.Waiver
+	if o.waiversPath != "" {
+		if waivers, err = finding.LoadWaivers(o.waiversPath); err != nil {
+			return err
+		}
+	}
+	var snap *model.Snapshot
+	if o.snapshot != "" {
+		if snap, err = readSnapshotFile(o.snapshot); err != nil {
+			return err
+		}
+	}
+	engine, err := policy.New(ctx, policy.Options{
+		Profile: cfg.Profile, Datacenter: cfg.Datacenter, PolicyDirs: o.policyDirs, Config: cfg.Data(),
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.estate != "":
+		kernelSource := "run-command" // import's default: uname evidence, then inventory
+		if c.Flags().Changed("kernel-source") {
+			kernelSource = live.kernelSource
+		}
+		if snap, err = importEstate(c, env, o.estate, kernelSource, live.quiet); err != nil {
+			return err
+		}
+	case snap == nil:
+		if snap, err = collectLive(c, env, live); err != nil {
+			return err
+		}
+	}
+
+	results, err := engine.Evaluate(ctx, snap)
+	if err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	rules := engine.Rules()
+	meta := report.Meta{
+		Tool:          report.Tool{Name: "pdr-audit", Version: version},
+		Profile:       engine.Profile(),
+		Datacenter:    cfg.Datacenter,
+		GeneratedAt:   env.Now(),
+		Rules:         catalog(rules),
+		IncludePassed: o.includePassed,
+	}
+	if o.waiversPath != "" {
+		var wr finding.WaiverReport
+		results, wr = finding.ApplyWaivers(results, waivers, env.Now())
+		meta.Waivers = &wr
+	}
+	toStdout := o.output == "" || o.output == "-"
+	meta.Color = toStdout && colorTerminal(env.Stdout)
+	rep := report.New(results, snap.Gaps, meta)
+	if toStdout {
+		err = write(env.Stdout, rep)
+	} else {
+		err = safeWrite(o.output, func(w io.Writer) error { return write(w, rep) })
+	}
+	if err != nil {
+		return err
+	}
+	if meta.Waivers != nil {
+		warnWaivers(env.Stderr, o.waiversPath, *meta.Waivers, rules)
+	}
+	if code := auditExitCode(rep.Results, len(rep.Gaps), failOn, o.failOnUnknown); code != ExitOK {
+		return withExitCode(code, nil)
+	}
+	return nil
+}
+
+// readSnapshotFile reads and decodes a snapshot; a snapshot of a schema
+// version this build does not read is refused with the versions it reads.
+func readSnapshotFile(path string) (*model.Snapshot, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	snap, err := model.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return snap, nil
+}
+
+// collectLive collects a snapshot as collect does.
+func collectLive(c *cobra.Command, env *Env, f *scopeFlags) (*model.Snapshot, error) {
+	ctx := c.Context()
+	awsCfg, err := f.awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := f.options(awsCfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.Now = env.Now
+	opts.Progress = newProgress(env.Stderr, f.quiet)
+	snap, err := collect.Collect(ctx, awsCfg, opts)
+	if err != nil {
+		return nil, collectErr(err)
+	}
+	return snap, nil
+}
+
+// catalog converts the engine's rules for the report.
+func catalog(rules []policy.Rule) []report.Rule {
+	out := make([]report.Rule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, report.Rule{
+			ID: r.ID, Title: r.Title, Severity: finding.Severity(r.Severity), ResourceKind: r.ResourceKind,
+			Description: r.Description, Remediation: r.Remediation, Help: r.Help,
+		})
+	}
+	return out
+}
+
+// auditExitCode decides audit's exit code: ExitFindings when a fail or
+// error result is at or above failOn; else ExitIncomplete when asked to
+// and a result is unknown or a read failed; else ExitOK. Waived results
+// never fail a run.
+func auditExitCode(results []finding.Result, gaps int, failOn finding.Severity, failOnUnknown bool) int {
+	incomplete := gaps > 0
+	for _, r := range results {
+		switch r.Status {
+		case finding.Fail, finding.Error:
+			if r.Severity.AtLeast(failOn) {
+				return ExitFindings
+			}
+		case finding.Unknown:
+			incomplete = true
+		}
+	}
+	if failOnUnknown && incomplete {
+		return ExitIncomplete
+	}
+	return ExitOK
+}
+
+// warnWaivers reports expired and stale waivers on stderr, one line each.
+func warnWaivers(w io.Writer, file string, wr finding.WaiverReport, rules []policy.Rule) {
+	known := map[string]bool{}
+	for _, r := range rules {
+		known[r.ID] = true
+	}
+	where := func(wv finding.Waiver) string {
+		return fmt.Sprintf("waiver %d of %s (line %d: %s %s)", wv.Entry, file, wv.Line, wv.Rule, wv.Resource)
+	}
+	for _, u := range wr.Expired {
+		what := "remove or renew it"
+		if u.Results > 0 {
+			what = fmt.Sprintf("it no longer waives the %d %s it matches", u.Results, pluralize(u.Results, "failure", "failures"))
+		}
+		fmt.Fprintf(w, "pdr-audit: warning: %s expired on %s; %s\n", where(u.Waiver), u.Waiver.Expires, what)
+	}
+	for _, wv := range wr.Unmatched {
+		why := "matches no failing, unknown or erroring result; remove it"
+		if !known[wv.Rule] {
+			why = fmt.Sprintf("names rule %s, which is not in the catalog; fix or remove it", wv.Rule)
+		}
+		fmt.Fprintf(w, "pdr-audit: warning: %s %s\n", where(wv), why)
+	}
+}
+
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// colorTerminal reports whether w may get colors: it is a terminal and
+// the environment does not ask for none.
+func colorTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return wantColor(ok && term.IsTerminal(int(f.Fd())), os.Getenv)
+}
+
+// wantColor applies the conventions on colors: only on a terminal, never
+// with NO_COLOR set to anything but "" (no-color.org) or with TERM=dumb.
+func wantColor(terminal bool, getenv func(string) string) bool {
+	return terminal && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}

@@ -1,0 +1,94 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/types"
+
+	"github.com/pdr-audit/pdr-audit/internal/netpath"
+)
+
+// The product's Rego builtins. Rules state requirements; Go does the graph
+// work.
+
+// reachName is `pdr.net.reach(from, to, proto, port)`: netpath's verdict
+// for the question, as an object {verdict, blocked_by, path, missing}.
+const reachName = "pdr.net.reach"
+
+var reachDecl = &rego.Function{
+	Name: reachName,
+	Description: "Whether traffic from an instance or ENI reaches an instance, ENI, IP, CIDR, " +
+		"\"internet\" or \"service:<name>\" on proto/port, as AWS would route and filter it.",
+	Decl: types.NewFunction(
+		types.Args(
+			types.Named("from", types.S).Description("instance or ENI id"),
+			types.Named("to", types.S).Description("instance or ENI id, IPv4 address or CIDR, internet, or service:<name>"),
+			types.Named("proto", types.S).Description("tcp, udp, icmp or all"),
+			types.Named("port", types.N).Description("destination port (ignored for icmp and all)"),
+		),
+		types.Named("verdict", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).Description("{verdict, blocked_by, path, missing}"),
+	),
+	Memoize: true,
+}
+
+func builtinDecls() map[string]*ast.Builtin {
+	return map[string]*ast.Builtin{reachName: {Name: reachName, Decl: reachDecl.Decl}}
+}
+
+type engineKey struct{}
+
+// withNetwork makes the netpath engine of the snapshot being evaluated
+// available to pdr.net.reach.
+func withNetwork(ctx context.Context, e *netpath.Engine) context.Context {
+	return context.WithValue(ctx, engineKey{}, e)
+}
+
+func reachImpl(bctx rego.BuiltinContext, from, to, proto, port *ast.Term) (*ast.Term, error) {
+	e, _ := bctx.Context.Value(engineKey{}).(*netpath.Engine)
+	if e == nil {
+		return nil, fmt.Errorf("%s: no snapshot is being evaluated (in Rego tests, mock it: with %s as ...)", reachName, reachName)
+	}
+	var q netpath.Query
+	if err := ast.As(from.Value, &q.From); err != nil {
+		return nil, fmt.Errorf("%s: from: %w", reachName, err)
+	}
+	if err := ast.As(to.Value, &q.To); err != nil {
+		return nil, fmt.Errorf("%s: to: %w", reachName, err)
+	}
+	if err := ast.As(proto.Value, &q.Proto); err != nil {
+		return nil, fmt.Errorf("%s: proto: %w", reachName, err)
+	}
+	if err := ast.As(port.Value, &q.Port); err != nil {
+		return nil, fmt.Errorf("%s: port: %w", reachName, err)
+	}
+	v := e.Reach(q)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var obj any
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, err
+	}
+	val, err := ast.InterfaceToValue(obj)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(val), nil
+}
+
+// regoBuiltins are the options that give a rego.Rego the product's
+// builtins.
+func regoBuiltins() []func(*rego.Rego) {
+	return []func(*rego.Rego){rego.Function4(reachDecl, reachImpl)}
+}
+
+// testerBuiltins are the same builtins for Rego unit tests.
+func testerBuiltins() []*tester.Builtin {
+	return []*tester.Builtin{{Decl: builtinDecls()[reachName], Func: rego.Function4(reachDecl, reachImpl)}}
+}

@@ -1,0 +1,272 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/pdr-audit/pdr-audit/internal/finding"
+	"github.com/pdr-audit/pdr-audit/internal/model"
+	"github.com/pdr-audit/pdr-audit/internal/netpath"
+)
+
+// Options say which rules to evaluate and with what data.
+type Options struct {
+	// Profile is the requirement profile (DefaultProfile when empty).
+	Profile string
+	// Datacenter is us (default) or eu.
+	Datacenter string
+	// PolicyDirs hold the user's own Rego, loaded beside the catalog.
+	PolicyDirs []string
+	// Config is data.config besides the datacenter: who is monitored, who
+	// is an appliance, what is excluded (see package config).
+	Config map[string]any
+}
+
+// Engine evaluates the compiled rules; it is safe for concurrent use.
+type Engine struct {
+	opts      Options
+	rules     []Rule
+	queries   []rego.PreparedEvalQuery
+	resources rego.PreparedEvalQuery
+	compiler  *ast.Compiler
+	store     storage.Store
+}
+
+// New loads, compiles and prepares the rules once.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Profile == "" {
+		opts.Profile = DefaultProfile
+	}
+	if opts.Datacenter == "" {
+		opts.Datacenter = "us"
+	}
+	if !slices.Contains(Datacenters, opts.Datacenter) {
+		return nil, fmt.Errorf("unknown datacenter %q (want us or eu)", opts.Datacenter)
+	}
+	profile, err := profileData(opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	srcs, err := readSources(opts.PolicyDirs, false)
+	if err != nil {
+		return nil, err
+	}
+	modules, builtIn, err := parse(srcs)
+	if err != nil {
+		return nil, err
+	}
+	compiler, err := compile(modules)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := rulesOf(modules, builtIn)
+	if err != nil {
+		return nil, err
+	}
+	cfg := map[string]any{}
+	for k, v := range opts.Config {
+		cfg[k] = v
+	}
+	cfg["datacenter"] = opts.Datacenter
+	data, err := toPlain(map[string]any{"profile": profile, "config": cfg})
+	if err != nil {
+		return nil, err
+	}
+	store := inmem.NewFromObject(data)
+	e := &Engine{opts: opts, rules: rules, compiler: compiler, store: store}
+	prepare := func(query string) (rego.PreparedEvalQuery, error) {
+		ropts := append([]func(*rego.Rego){
+			rego.Compiler(compiler), rego.Store(store), rego.Query(query), rego.StrictBuiltinErrors(true),
+		}, regoBuiltins()...)
+		return rego.New(ropts...).PrepareForEval(ctx)
+	}
+	for _, r := range rules {
+		pq, err := prepare(r.Package + ".results")
+		if err != nil {
+			return nil, fmt.Errorf("%w: prepare %s: %w", ErrPolicy, r.ID, err)
+		}
+		e.queries = append(e.queries, pq)
+	}
+	if e.resources, err = prepare("data.pdr.lib.resources"); err != nil {
+		return nil, fmt.Errorf("%w: prepare data.pdr.lib.resources: %w", ErrPolicy, err)
+	}
+	return e, nil
+}
+
+// toPlain round-trips a value through JSON so the store holds only JSON
+// types.
+func toPlain(v map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	return out, json.Unmarshal(b, &out)
+}
+
+// Rules returns the catalog, sorted by id.
+func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
+
+// Profile returns the profile the engine evaluates.
+func (e *Engine) Profile() string { return e.opts.Profile }
+
+// Evaluate runs every rule over the snapshot. The snapshot is converted to
+// an OPA value once and shared by all rules.
+func (e *Engine) Evaluate(ctx context.Context, snap *model.Snapshot) ([]finding.Result, error) {
+	var buf bytes.Buffer
+	if err := model.Encode(&buf, snap); err != nil {
+		return nil, err
+	}
+	input, err := ast.ValueFromReader(&buf)
+	if err != nil {
+		return nil, fmt.Errorf("convert snapshot for evaluation: %w", err)
+	}
+	ctx = withNetwork(ctx, netpath.New(snap))
+	var results []finding.Result
+	var resources map[string][]map[string]any
+	for i, r := range e.rules {
+		rs, err := e.queries[i].Eval(ctx, rego.EvalParsedInput(input))
+		var got []finding.Result
+		if err == nil {
+			got, err = convert(r, rs)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if resources == nil {
+				resources = e.resourcesOf(ctx, input)
+			}
+			got = errorResults(r, resources[r.ResourceKind], err)
+		}
+		results = append(results, got...)
+	}
+	return merge(results), nil
+}
+
+// resourcesOf evaluates data.pdr.lib.resources: the resources of each
+// kind, which an erroring rule reports as error results.
+func (e *Engine) resourcesOf(ctx context.Context, input ast.Value) map[string][]map[string]any {
+	out := map[string][]map[string]any{}
+	rs, err := e.resources.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil || len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return out
+	}
+	b, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return out
+	}
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// errorResults reports a rule that failed to evaluate: one error result
+// per resource of its kind, or one for the rule when even those are
+// unknown.
+func errorResults(r Rule, resources []map[string]any, err error) []finding.Result {
+	msg := "the check failed: " + oneLine(err.Error())
+	if len(resources) == 0 {
+		return []finding.Result{{RuleID: r.ID, Title: r.Title, ResourceID: "*", ResourceType: r.ResourceKind,
+			Status: finding.Error, Severity: finding.Severity(r.Severity), Message: msg}}
+	}
+	out := make([]finding.Result, 0, len(resources))
+	for _, res := range resources {
+		out = append(out, finding.Result{
+			RuleID: r.ID, Title: r.Title, ResourceID: str(res["resource_id"]), ResourceType: str(res["resource_type"]),
+			Account: str(res["account"]), Region: str(res["region"]),
+			Status: finding.Error, Severity: finding.Severity(r.Severity), Message: msg,
+		})
+	}
+	return out
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// regoResult is what a rule's results set holds.
+type regoResult struct {
+	ResourceID   string             `json:"resource_id"`
+	ResourceType string             `json:"resource_type"`
+	Account      string             `json:"account"`
+	Region       string             `json:"region"`
+	Status       string             `json:"status"`
+	Message      string             `json:"message"`
+	Severity     string             `json:"severity"`
+	BlockedBy    *finding.Component `json:"blocked_by"`
+}
+
+// convert turns a rule's result set into findings, checking every field.
+func convert(r Rule, rs rego.ResultSet) ([]finding.Result, error) {
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, nil // results undefined: nothing to report
+	}
+	b, err := json.Marshal(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, err
+	}
+	var raw []regoResult
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("rule %s: results must be a set of result objects: %w", r.ID, err)
+	}
+	out := make([]finding.Result, 0, len(raw))
+	for _, x := range raw {
+		st := finding.Status(x.Status)
+		if st != finding.Pass && st != finding.Fail && st != finding.Unknown {
+			return nil, fmt.Errorf("rule %s: status %q of %s is not pass, fail or unknown", r.ID, x.Status, x.ResourceID)
+		}
+		if x.ResourceID == "" {
+			return nil, fmt.Errorf("rule %s: a result has no resource_id", r.ID)
+		}
+		sev := finding.Severity(r.Severity)
+		if x.Severity != "" {
+			if sev, err = finding.ParseSeverity(x.Severity); err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+			}
+		}
+		out = append(out, finding.Result{
+			RuleID: r.ID, Title: r.Title, ResourceID: x.ResourceID, ResourceType: x.ResourceType,
+			Account: x.Account, Region: x.Region, Status: st, Severity: sev, Message: x.Message, BlockedBy: x.BlockedBy,
+		})
+	}
+	return out, nil
+}
+
+// merge keeps one result per rule and resource, the worst by
+// finding.Worst, and sorts them.
+func merge(rs []finding.Result) []finding.Result {
+	finding.Sort(rs)
+	var out []finding.Result
+	for _, r := range rs {
+		if n := len(out); n > 0 && out[n-1].Key() == r.Key() {
+			if finding.Worst(out[n-1].Status, r.Status) != out[n-1].Status {
+				out[n-1] = r
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// RuleIDs returns the catalog's ids, sorted.
+func (e *Engine) RuleIDs() []string {
+	ids := make([]string, len(e.rules))
+	for i, r := range e.rules {
+		ids[i] = r.ID
+	}
+	sort.Strings(ids)
+	return ids
+}
