@@ -208,7 +208,8 @@ prefix-list route (`+"`pl-6da54004`"+`) to both route tables. Subnet isolated-c 
 allows traffic only to and from 10.50.20.0/24.
 
 - PDR-TM-001 **fail** (no appliance); PDR-TM-002 **fail** for `+"`%s/eu-west-1a`"+`, `+"`/eu-west-1b`"+` and `+"`/eu-west-1c`"+`.
-- PDR-AG-001: there is no appliance to reach, so nothing fails here; PDR-TM-001 carries the gap.
+- PDR-AG-001 **fail** for all five: there is no running appliance in the VPC to send to (PDR-TM-001
+  names the cause).
 - PDR-AG-002 **fail** for all five (no route to the internet).
 - PDR-SSM-002 pass for vault-1, vault-2, vault-3 (through the endpoints); **fail** for vault-batch-1 and
   vault-batch-2: `+"`%s`"+` has no egress rule admitting tcp/443 to the endpoint subnets (rule 100 allows only
@@ -226,6 +227,7 @@ The default VPC (three default subnets, main route table to the internet gateway
 forgotten instance with a public IP and a launch-wizard group open to the world on TCP 21 and 22.
 
 - PDR-TM-001 **fail**, PDR-TM-002 **fail** for `+"`%s/eu-west-1a`"+`.
+- PDR-AG-001 **fail**: no running appliance in the VPC to send to.
 - PDR-AG-002, PDR-SSM-001, PDR-SSM-002, PDR-SSM-003 (DHMC on, no profile), PDR-OS-001, PDR-OS-002 pass.
 
 ## Things present to keep readers honest
