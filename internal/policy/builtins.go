@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -23,7 +22,8 @@ const reachName = "pdr.net.reach"
 var reachDecl = &rego.Function{
 	Name: reachName,
 	Description: "Whether traffic from an instance or ENI reaches an instance, ENI, IP, CIDR, " +
-		"\"internet\" or \"service:<name>\" on proto/port, as AWS would route and filter it.",
+		"\"internet\" or \"service:<name>\" on proto/port, as AWS would route and filter it: " +
+		"{verdict, blocked_by, missing}.",
 	Decl: types.NewFunction(
 		types.Args(
 			types.Named("from", types.S).Description("instance or ENI id"),
@@ -31,7 +31,7 @@ var reachDecl = &rego.Function{
 			types.Named("proto", types.S).Description("tcp, udp, icmp or all"),
 			types.Named("port", types.N).Description("destination port (ignored for icmp and all)"),
 		),
-		types.Named("verdict", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).Description("{verdict, blocked_by, path, missing}"),
+		types.Named("verdict", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))).Description("{verdict, blocked_by, missing}"),
 	),
 	Memoize: true,
 }
@@ -66,20 +66,33 @@ func reachImpl(bctx rego.BuiltinContext, from, to, proto, port *ast.Term) (*ast.
 	if err := ast.As(port.Value, &q.Port); err != nil {
 		return nil, fmt.Errorf("%s: port: %w", reachName, err)
 	}
-	v := e.Reach(q)
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+	return ast.NewTerm(verdictValue(e.Reach(q))), nil
+}
+
+// verdictValue builds the builtin's result object directly, without a
+// JSON round trip: it is called once per question, tens of thousands of
+// times per evaluation. The path is left out — no rule reads it, and
+// `pdr-audit reach` shows it.
+func verdictValue(v netpath.Verdict) ast.Value {
+	blocked := ast.NullTerm()
+	if b := v.BlockedBy; b != nil {
+		blocked = ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("id"), ast.StringTerm(b.ID)),
+			ast.Item(ast.InternedTerm("kind"), ast.InternedTerm(b.Kind)),
+			ast.Item(ast.InternedTerm("direction"), ast.InternedTerm(b.Direction)),
+			ast.Item(ast.InternedTerm("rule"), ast.StringTerm(b.Rule)),
+			ast.Item(ast.InternedTerm("reason"), ast.StringTerm(b.Reason)),
+		)
 	}
-	var obj any
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, err
+	missing := make([]*ast.Term, len(v.Missing))
+	for i, m := range v.Missing {
+		missing[i] = ast.StringTerm(m)
 	}
-	val, err := ast.InterfaceToValue(obj)
-	if err != nil {
-		return nil, err
-	}
-	return ast.NewTerm(val), nil
+	return ast.NewObject(
+		ast.Item(ast.InternedTerm("verdict"), ast.InternedTerm(v.Verdict)),
+		ast.Item(ast.InternedTerm("blocked_by"), blocked),
+		ast.Item(ast.InternedTerm("missing"), ast.ArrayTerm(missing...)),
+	)
 }
 
 // regoBuiltins are the options that give a rego.Rego the product's

@@ -34,8 +34,12 @@ type Options struct {
 
 // Engine evaluates the compiled rules; it is safe for concurrent use.
 type Engine struct {
-	opts      Options
-	rules     []Rule
+	opts  Options
+	rules []Rule
+	// all evaluates every rule in one query, so pdr.lib and the builtin's
+	// memo are computed once; queries (one per rule) are the fallback that
+	// isolates a rule that errors.
+	all       rego.PreparedEvalQuery
 	queries   []rego.PreparedEvalQuery
 	resources rego.PreparedEvalQuery
 	compiler  *ast.Compiler
@@ -97,6 +101,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		e.queries = append(e.queries, pq)
 	}
+	var all []string
+	for i, r := range rules {
+		all = append(all, fmt.Sprintf("r%d := [x | some x in %s.results]", i, r.Package))
+	}
+	if len(all) > 0 {
+		if e.all, err = prepare(strings.Join(all, "; ")); err != nil {
+			return nil, fmt.Errorf("%w: prepare the catalog: %w", ErrPolicy, err)
+		}
+	}
 	if e.resources, err = prepare("data.pdr.lib.resources"); err != nil {
 		return nil, fmt.Errorf("%w: prepare data.pdr.lib.resources: %w", ErrPolicy, err)
 	}
@@ -132,13 +145,39 @@ func (e *Engine) Evaluate(ctx context.Context, snap *model.Snapshot) ([]finding.
 		return nil, fmt.Errorf("convert snapshot for evaluation: %w", err)
 	}
 	ctx = withNetwork(ctx, netpath.New(snap))
+	if len(e.rules) == 0 {
+		return nil, nil
+	}
+	// One query for the whole catalog; if any rule errors, evaluate rule by
+	// rule so only that rule's results become errors.
+	if rs, err := e.all.Eval(ctx, rego.EvalParsedInput(input)); err == nil && len(rs) == 1 {
+		var results []finding.Result
+		for i, r := range e.rules {
+			got, err := convert(r, rs[0].Bindings[fmt.Sprintf("r%d", i)])
+			if err != nil {
+				return e.evaluateEach(ctx, input)
+			}
+			results = append(results, got...)
+		}
+		return merge(results), nil
+	} else if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return e.evaluateEach(ctx, input)
+}
+
+// evaluateEach evaluates the rules one query each, turning a rule's
+// failure into error results for its resources.
+func (e *Engine) evaluateEach(ctx context.Context, input ast.Value) ([]finding.Result, error) {
 	var results []finding.Result
 	var resources map[string][]map[string]any
 	for i, r := range e.rules {
 		rs, err := e.queries[i].Eval(ctx, rego.EvalParsedInput(input))
 		var got []finding.Result
 		if err == nil {
-			got, err = convert(r, rs)
+			if len(rs) > 0 && len(rs[0].Expressions) > 0 {
+				got, err = convert(r, rs[0].Expressions[0].Value)
+			}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -206,42 +245,101 @@ type regoResult struct {
 	BlockedBy    *finding.Component `json:"blocked_by"`
 }
 
-// convert turns a rule's result set into findings, checking every field.
-func convert(r Rule, rs rego.ResultSet) ([]finding.Result, error) {
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil, nil // results undefined: nothing to report
+// convert turns a rule's result set (as rego returns it: a slice of
+// objects) into findings, checking every field.
+func convert(r Rule, v any) ([]finding.Result, error) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("rule %s: results must be a set of result objects, not %T", r.ID, v)
 	}
-	b, err := json.Marshal(rs[0].Expressions[0].Value)
-	if err != nil {
-		return nil, err
-	}
-	var raw []regoResult
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("rule %s: results must be a set of result objects: %w", r.ID, err)
-	}
-	out := make([]finding.Result, 0, len(raw))
-	for _, x := range raw {
-		st := finding.Status(x.Status)
-		if st != finding.Pass && st != finding.Fail && st != finding.Unknown {
-			return nil, fmt.Errorf("rule %s: status %q of %s is not pass, fail or unknown", r.ID, x.Status, x.ResourceID)
+	out := make([]finding.Result, 0, len(items))
+	for _, it := range items {
+		x, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("rule %s: a result is %T, not an object", r.ID, it)
 		}
-		if x.ResourceID == "" {
+		res := finding.Result{RuleID: r.ID, Title: r.Title, Severity: finding.Severity(r.Severity)}
+		var status, severity string
+		for k, val := range x {
+			var dst *string
+			switch k {
+			case "resource_id":
+				dst = &res.ResourceID
+			case "resource_type":
+				dst = &res.ResourceType
+			case "account":
+				dst = &res.Account
+			case "region":
+				dst = &res.Region
+			case "message":
+				dst = &res.Message
+			case "status":
+				dst = &status
+			case "severity":
+				dst = &severity
+			case "blocked_by":
+				b, err := component(val)
+				if err != nil {
+					return nil, fmt.Errorf("rule %s: blocked_by: %w", r.ID, err)
+				}
+				res.BlockedBy = b
+				continue
+			default:
+				return nil, fmt.Errorf("rule %s: a result has the unknown field %q", r.ID, k)
+			}
+			s, ok := val.(string)
+			if !ok {
+				return nil, fmt.Errorf("rule %s: %s must be a string, not %T", r.ID, k, val)
+			}
+			*dst = s
+		}
+		res.Status = finding.Status(status)
+		if res.Status != finding.Pass && res.Status != finding.Fail && res.Status != finding.Unknown {
+			return nil, fmt.Errorf("rule %s: status %q of %s is not pass, fail or unknown", r.ID, status, res.ResourceID)
+		}
+		if res.ResourceID == "" {
 			return nil, fmt.Errorf("rule %s: a result has no resource_id", r.ID)
 		}
-		sev := finding.Severity(r.Severity)
-		if x.Severity != "" {
-			if sev, err = finding.ParseSeverity(x.Severity); err != nil {
+		if severity != "" {
+			sev, err := finding.ParseSeverity(severity)
+			if err != nil {
 				return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 			}
+			res.Severity = sev
 		}
-		out = append(out, finding.Result{
-			RuleID: r.ID, Title: r.Title, ResourceID: x.ResourceID, ResourceType: x.ResourceType,
-			Account: x.Account, Region: x.Region, Status: st, Severity: sev, Message: x.Message, BlockedBy: x.BlockedBy,
-		})
+		out = append(out, res)
 	}
 	return out, nil
+}
+
+// component reads a blocked_by object (null for none).
+func component(v any) (*finding.Component, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("want an object, have %T", v)
+	}
+	c := &finding.Component{}
+	for k, val := range m {
+		s, _ := val.(string)
+		switch k {
+		case "id":
+			c.ID = s
+		case "kind":
+			c.Kind = s
+		case "direction":
+			c.Direction = s
+		case "rule":
+			c.Rule = s
+		case "reason":
+			c.Reason = s
+		default:
+			return nil, fmt.Errorf("unknown field %q", k)
+		}
+	}
+	return c, nil
 }
 
 // merge keeps one result per rule and resource, the worst by
