@@ -323,3 +323,54 @@ var publicV4 = func() aset {
 	}
 	return subtract(fullSet(v4), normalizeSet(special))
 }()
+
+// rfc1918 are IPv4's private ranges (RFC 1918).
+var rfc1918 = setOf("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+// publicV6 is every IPv6 address on the internet: global unicast
+// (2000::/3) without the documentation range (2001:db8::/32). Unique local
+// (fc00::/7), link-local, multicast and the rest are not on the internet.
+var publicV6 = subtract(setOf("2000::/3"), setOf("2001:db8::/32"))
+
+// uniqueLocalV6 is IPv6's private range (RFC 4193).
+var uniqueLocalV6 = setOf("fc00::/7")
+
+// setOf is the set of the CIDRs given (which must parse).
+func setOf(cidrs ...string) aset {
+	var spans []span
+	for _, c := range cidrs {
+		p, ok := parsePrefix(c)
+		if !ok {
+			panic("netpath: bad built-in CIDR " + c)
+		}
+		spans = append(spans, p.sp)
+	}
+	return normalizeSet(spans)
+}
+
+// internetSet is every address of family f on the internet: what an
+// internet gateway carries traffic to.
+func internetSet(f family) aset {
+	if f == v6 {
+		return publicV6
+	}
+	return publicV4
+}
+
+// offInternetWord says what kind of addresses off (none of them on the
+// internet) are: "private address" when all are private (RFC 1918,
+// unique local IPv6), else "non-public address"; plural for more than one.
+func offInternetWord(f family, off aset) string {
+	private := rfc1918
+	if f == v6 {
+		private = uniqueLocalV6
+	}
+	word := "non-public address"
+	if subtract(off, private).empty() {
+		word = "private address"
+	}
+	if len(off) > 1 || off[0].lo != off[0].hi {
+		word += "es"
+	}
+	return word
+}

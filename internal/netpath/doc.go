@@ -18,14 +18,16 @@
 //  3. the source subnet's route table: its explicit association, else the
 //     VPC's main table; the longest prefix wins, then a static route over
 //     a prefix-list route over a propagated one;
-//  4. the gateway: an internet gateway (attached to the VPC; for IPv4 the
-//     source needs a public address), or a NAT gateway (available, public,
-//     its own subnet's ACL letting the traffic in from the source and out
-//     to the destination, its own subnet's route table sending the
-//     destination to an attached internet gateway);
+//  4. the gateway: an internet gateway (attached to the VPC; carrying
+//     only traffic to internet addresses; for IPv4 the source needs a
+//     public address), or a NAT gateway (available, public; its own
+//     subnet's ACL letting the traffic in from the source, then out to the
+//     destination; its own subnet's route table sending the destination to
+//     an internet gateway, checked as above);
 //  5. the destination subnet's network ACL, inbound;
 //  6. the destination's security groups, ingress;
-//  7. the reply leaving the destination's (or the NAT gateway's) subnet;
+//  7. the reply leaving the destination's subnet, or entering and leaving
+//     the NAT gateway's;
 //  8. the reply entering the source's subnet.
 //
 // Security groups are stateful: replies need no rule. Network ACLs are
@@ -36,10 +38,32 @@
 // protocols by the same protocol. Traffic between two interfaces of one
 // subnet consults neither the subnet's ACL nor its route table.
 //
+// An internet gateway is the target for internet-routable traffic: a
+// packet it is handed for a private or special-purpose address (another
+// VPC's 10.1.0.13, 100.64.0.0/10; for IPv6 anything outside 2000::/3, or
+// in 2001:db8::/32) reaches nothing, so the path is blocked at the internet
+// gateway, whether the source's own route or the NAT gateway's subnet's
+// route led there, and the destination's groups are never consulted.
+//
 // Routes to a transit gateway, a peering connection, a virtual private
 // gateway, a gateway endpoint and other targets leave the VPC; routes to
 // an instance or interface go through a middlebox. What lies beyond is not
 // in the snapshot, so such a path is unknown, never guessed.
+//
+// A route to a prefix list whose entries were not read may carry any
+// block of the list's family. It changes the route of an address only if
+// one of its blocks could beat or tie the best known route: a block beats
+// a route of prefix length L when it is longer, or as long and of a better
+// class (static, then prefix list, then propagated), and ties it when as
+// long and of the same class. So a static /32 (/128) route is decided
+// whatever the list holds, a shorter one or a /32 prefix-list or
+// propagated route is not; and the local route can be beaten only by a
+// list routed to a target AWS lets be more specific than the local route
+// (a NAT gateway, a network interface or instance, a Gateway Load
+// Balancer endpoint, or a target the snapshot cannot tell is none of
+// these), which makes a destination in the VPC unknown. Where the list
+// could change the route, the path is unknown, with the list named in
+// Missing. The list's family, when known, limits it to that family.
 //
 // # Queries
 //
@@ -88,8 +112,8 @@
 //   - blocked if some component on the path definitely blocks some part of
 //     the traffic, whether it comes before or after the unknown one (the
 //     traffic is dropped there whatever the unknown one does); the
-//     blocking component named is the one of the earliest stage, the
-//     first in address order among equals;
+//     blocking component named is the one of the earliest stage that
+//     blocks traffic to the lowest destination address blocked there;
 //   - else unknown, with Missing saying what could not be seen;
 //   - else allowed.
 //

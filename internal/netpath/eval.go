@@ -30,19 +30,38 @@ const (
 // sure, and then the traffic is blocked whatever the unknown one does.
 // The walk halts only where what is unknown decides where the packet
 // goes next (a route table, a gateway, a path leaving the VPC).
+//
+// A blocked branch records the stage of its blocker and the lowest
+// destination address of the traffic blocked there (at): of two blocked
+// branches, the one of the earlier stage, then of the lower address, names
+// the blocker.
 type branch struct {
 	path    []Component
 	blocker *Component
 	stage   int
+	at      u128
 	missing []string
 	halted  bool
+	// dst is the part of the destination the branch is about.
+	dst aset
 }
 
 func (b *branch) ok() bool { return b.blocker == nil && !b.halted }
 
 func (b *branch) pass(c Component) { b.path = append(b.path, c) }
 
-func (b *branch) block(stage int, c Component) { b.blocker, b.stage = &c, stage }
+// block records c as blocking all of the branch's destination.
+func (b *branch) block(stage int, c Component) {
+	var at u128
+	if len(b.dst) > 0 {
+		at = b.dst[0].lo
+	}
+	b.blockAt(stage, at, c)
+}
+
+// blockAt records c as blocking traffic to destination addresses the
+// lowest of which is at.
+func (b *branch) blockAt(stage int, at u128, c Component) { b.blocker, b.stage, b.at = &c, stage, at }
 
 // maybe records a component that cannot be evaluated; the walk goes on.
 func (b *branch) maybe(m ...string) { b.missing = append(b.missing, m...) }
@@ -53,21 +72,23 @@ func (b *branch) halt(m ...string) {
 	b.halted = true
 }
 
-// fork starts a branch that continues this one over part of the traffic.
-func (b *branch) fork() *branch {
-	return &branch{path: slices.Clone(b.path), missing: slices.Clone(b.missing)}
+// fork starts a branch that continues this one over dst, part of the
+// destination.
+func (b *branch) fork(dst aset) *branch {
+	return &branch{path: slices.Clone(b.path), missing: slices.Clone(b.missing), dst: dst}
 }
 
 // join folds forks of b (each continuing b over a part of the
 // destination) back into b. Every address must be reachable, so a blocked
 // fork blocks b whatever the others say: the one blocked at the earliest
-// stage, the first in address order among equals. Otherwise b is unknown
-// if some fork is, and else allowed along all the forks' components.
+// stage, at the lowest destination address among equals (the first fork
+// among equals again). Otherwise b is unknown if some fork is, and else
+// allowed along all the forks' components.
 func (b *branch) join(forks []*branch) {
 	base := len(b.path)
 	var blocked *branch
 	for _, f := range forks {
-		if f.blocker != nil && (blocked == nil || f.stage < blocked.stage) {
+		if f.blocker != nil && (blocked == nil || f.stage < blocked.stage || f.stage == blocked.stage && f.at.cmp(blocked.at) < 0) {
 			blocked = f
 		}
 	}
@@ -198,7 +219,7 @@ func (q *query) run() *branch {
 	if q.early != nil {
 		return q.early
 	}
-	b := &branch{path: slices.Clone(q.preface)}
+	b := &branch{path: slices.Clone(q.preface), dst: q.dst.addrs}
 	if !q.src.has[q.fam] {
 		b.block(stageSourceSG, Component{ID: tokFrom, Kind: q.srcKind, Reason: fmt.Sprintf("%s has no %s address", tokFrom, famName(q.fam))})
 		return b
@@ -219,7 +240,7 @@ func (q *query) run() *branch {
 		var away []arrival
 		for _, a := range q.dst.fixed {
 			if a.subnet.id == srcSub.id {
-				f := b.fork()
+				f := b.fork(a.addrs)
 				q.arrive(f, a, true)
 				forks = append(forks, f)
 				continue
@@ -228,7 +249,7 @@ func (q *query) run() *branch {
 			away = append(away, a)
 		}
 		if !out.empty() {
-			f := b.fork()
+			f := b.fork(out)
 			q.leave(f, out, away)
 			forks = append(forks, f)
 		}
@@ -241,12 +262,12 @@ func (q *query) run() *branch {
 	}
 	in := intersect(q.dst.addrs, srcSub.cidr[q.fam])
 	if !in.empty() {
-		f := b.fork()
+		f := b.fork(in)
 		q.deliver(f, q.src.region, srcSub.vpc, "", in, true)
 		forks = append(forks, f)
 	}
 	if out := subtract(q.dst.addrs, in); !out.empty() {
-		f := b.fork()
+		f := b.fork(out)
 		q.leave(f, out, nil)
 		forks = append(forks, f)
 	}
@@ -266,7 +287,7 @@ func famName(f family) string {
 // arrivals of out (nil for addresses).
 func (q *query) leave(b *branch, out aset, away []arrival) {
 	srcSub := q.src.subnet
-	q.nacl(b, stageSourceACL, srcSub, true, q.flows, out, q.dstNamer(out), false)
+	q.nacl(b, stageSourceACL, srcSub, true, q.flows, out, q.dstNamer(out), false, true)
 	if !b.ok() {
 		return
 	}
@@ -279,8 +300,8 @@ func (q *query) leave(b *branch, out aset, away []arrival) {
 		case model.TargetLocal:
 			q.deliver(f, q.src.region, t.vpc, t.id, addrs, false, away...)
 		case model.TargetInternetGateway, model.TargetEgressOnlyIGW:
-			if q.gateway(f, en, q.src.vpc, true) {
-				q.nacl(f, stageSourceReply, srcSub, false, q.replyFlows(), addrs, q.dstNamer(addrs), true)
+			if q.gateway(f, en, q.src.vpc, true, addrs) {
+				q.nacl(f, stageSourceReply, srcSub, false, q.replyFlows(), addrs, q.dstNamer(addrs), true, true)
 			}
 		case model.TargetNATGateway:
 			q.nat(f, en, addrs)
@@ -305,7 +326,7 @@ func (q *query) deliver(b *branch, r *regionInfo, vpc, rt string, addrs aset, sa
 				continue
 			}
 			if a.vpc != vpc {
-				b.block(stageRoute, Component{ID: rt, Kind: KindRouteTable, Rule: "route " + vpc + " → local",
+				b.blockAt(stageRoute, p[0].lo, Component{ID: rt, Kind: KindRouteTable, Rule: "route " + vpc + " → local",
 					Reason: fmt.Sprintf("%s keeps %s inside %s (local route), but %s is in %s", rt, partName(q.fam, p, a.addrs, a.name), vpc, a.who, a.vpc)})
 				return
 			}
@@ -320,7 +341,7 @@ func (q *query) deliver(b *branch, r *regionInfo, vpc, rt string, addrs aset, sa
 	forks := make([]*branch, 0, len(arrivals)+1)
 	for _, a := range arrivals {
 		held = union(held, a.addrs)
-		f := b.fork()
+		f := b.fork(a.addrs)
 		if a.self {
 			f.pass(Component{ID: a.who, Kind: KindNetworkInterface, Rule: "traffic to the interface's own address never leaves it"})
 		} else {
@@ -329,7 +350,7 @@ func (q *query) deliver(b *branch, r *regionInfo, vpc, rt string, addrs aset, sa
 		forks = append(forks, f)
 	}
 	if rest := subtract(addrs, held); !rest.empty() {
-		f := b.fork()
+		f := b.fork(rest)
 		f.halt(fmt.Sprintf("no interface of the snapshot holds %s in %s", q.part(rest), vpc))
 		forks = append(forks, f)
 	}
@@ -378,7 +399,7 @@ func (q *query) hostArrivals(r *regionInfo, vpc string, addrs aset) []arrival {
 // and the replies through both subnets' ACLs.
 func (q *query) arrive(b *branch, a arrival, sameSubnet bool) {
 	if !sameSubnet {
-		q.nacl(b, stageDestACL, a.subnet, false, q.flows, q.srcAddr(), fixedName(tokSrc), false)
+		q.nacl(b, stageDestACL, a.subnet, false, q.flows, q.srcAddr(), fixedName(tokSrc), false, false)
 		if !b.ok() {
 			return
 		}
@@ -388,11 +409,11 @@ func (q *query) arrive(b *branch, a arrival, sameSubnet bool) {
 		return
 	}
 	rf := q.replyFlows()
-	q.nacl(b, stageDestReply, a.subnet, true, rf, q.srcAddr(), fixedName(tokSrc), true)
+	q.nacl(b, stageDestReply, a.subnet, true, rf, q.srcAddr(), fixedName(tokSrc), true, false)
 	if !b.ok() {
 		return
 	}
-	q.nacl(b, stageSourceReply, q.src.subnet, false, rf, a.addrs, setNamer(q.fam, a.addrs, a.name), true)
+	q.nacl(b, stageSourceReply, q.src.subnet, false, rf, a.addrs, setNamer(q.fam, a.addrs, a.name), true, true)
 }
 
 // routeTable finds the table of a subnet: its explicit association, else
@@ -415,43 +436,36 @@ func (q *query) routeTable(b *branch, s *subnetInfo) *rtInfo {
 
 // route looks addrs up in table t and continues the path with cont for
 // each route decision, in address order. A part with no route or with a
-// blackhole route blocks at the table; a part decided by an unread prefix
-// list or by a tie AWS breaks at random cannot be followed. where
-// qualifies the table in messages ("" for the source's own table).
+// blackhole route blocks at the table; a part whose route an unread prefix
+// list could change (see rtInfo.unsure), or decided by a tie AWS breaks at
+// random, cannot be followed. where qualifies the table in messages (""
+// for the source's own table).
 func (q *query) route(b *branch, stage int, t *rtInfo, addrs aset, where string, cont func(*branch, aset, *routeEntry)) {
 	hits := t.lookup(q.fam, addrs)
-	for _, h := range hits {
-		local := len(h.best) == 1 && h.best[0].targetType == model.TargetLocal
-		if len(t.unread) > 0 && !local {
-			continue
-		}
-		name := q.part(h.addrs)
-		switch {
-		case len(h.best) == 0:
-			b.block(stage, Component{ID: t.id, Kind: KindRouteTable, Reason: fmt.Sprintf("%s%s has no route to %s", t.id, where, name)})
-			return
-		case len(h.best) == 1 && h.best[0].blackhole:
-			en := h.best[0]
-			b.block(stage, Component{ID: t.id, Kind: KindRouteTable, Rule: en.text(),
-				Reason: fmt.Sprintf("%s%s sends %s by %s, a blackhole (%s is gone)", t.id, where, name, en.text(), en.targetID)})
-			return
-		}
-	}
 	forks := make([]*branch, 0, len(hits))
 	for _, h := range hits {
-		f := b.fork()
+		f := b.fork(h.addrs)
 		forks = append(forks, f)
-		local := len(h.best) == 1 && h.best[0].targetType == model.TargetLocal
+		name := q.part(h.addrs)
+		if unsure := t.unsure(q.fam, h.best); len(unsure) > 0 {
+			f.halt(unsure...)
+			continue
+		}
 		switch {
-		case len(t.unread) > 0 && !local:
-			f.halt(t.unread...)
+		case len(h.best) == 0:
+			f.block(stage, Component{ID: t.id, Kind: KindRouteTable, Reason: fmt.Sprintf("%s%s has no route to %s", t.id, where, name)})
 			continue
 		case len(h.best) > 1:
 			var alts []string
 			for _, en := range h.best {
 				alts = append(alts, en.text())
 			}
-			f.halt(fmt.Sprintf("%s has equally specific routes to %s (%s): AWS picks one of them", t.id, q.part(h.addrs), strings.Join(alts, "; ")))
+			f.halt(fmt.Sprintf("%s has equally specific routes to %s (%s): AWS picks one of them", t.id, name, strings.Join(alts, "; ")))
+			continue
+		case h.best[0].blackhole:
+			en := h.best[0]
+			f.block(stage, Component{ID: t.id, Kind: KindRouteTable, Rule: en.text(),
+				Reason: fmt.Sprintf("%s%s sends %s by %s, a blackhole (%s is gone)", t.id, where, name, en.text(), en.targetID)})
 			continue
 		}
 		f.pass(Component{ID: t.id, Kind: KindRouteTable, Rule: h.best[0].text()})
@@ -461,15 +475,21 @@ func (q *query) route(b *branch, stage int, t *rtInfo, addrs aset, where string,
 }
 
 // gateway checks the hop through an internet gateway (or an egress-only
-// one) of vpc: it must be attached, and for IPv4 traffic sent by the
-// source itself (needPublic) the source needs a public address; a NAT
-// gateway has its own Elastic IP. It reports whether the path goes on.
-func (q *query) gateway(b *branch, en *routeEntry, vpc string, needPublic bool) bool {
+// one) of vpc for addrs: it must be attached; it carries only traffic to
+// internet addresses (VPC User Guide, "Internet gateways": the target for
+// internet-routable traffic), so a private or special-purpose destination
+// sent to it reaches nothing; and for IPv4 traffic sent by the source
+// itself (needPublic) the source needs a public address (a NAT gateway has
+// its own Elastic IP). It reports whether the path goes on.
+func (q *query) gateway(b *branch, en *routeEntry, vpc string, needPublic bool, addrs aset) bool {
 	r := q.src.region
 	if en.targetType == model.TargetEgressOnlyIGW {
 		if q.fam == v4 {
 			b.block(stageGateway, Component{ID: en.targetID, Kind: KindInternetGateway,
 				Reason: fmt.Sprintf("%s is an egress-only internet gateway, which carries only IPv6", en.targetID)})
+			return false
+		}
+		if !q.internetOnly(b, en, en.targetID, addrs) {
 			return false
 		}
 		b.pass(Component{ID: en.targetID, Kind: KindInternetGateway, Rule: "egress-only internet gateway (IPv6)"})
@@ -490,6 +510,9 @@ func (q *query) gateway(b *branch, en *routeEntry, vpc string, needPublic bool) 
 		b.block(stageGateway, Component{ID: g.ID, Kind: KindInternetGateway, Reason: fmt.Sprintf("%s is not attached to %s", g.ID, vpc)})
 		return false
 	}
+	if !q.internetOnly(b, en, g.ID, addrs) {
+		return false
+	}
 	rule := "IPv6 traffic needs no public address"
 	if q.fam == v4 {
 		rule = "the NAT gateway's Elastic IP"
@@ -505,10 +528,24 @@ func (q *query) gateway(b *branch, en *routeEntry, vpc string, needPublic bool) 
 	return true
 }
 
-// nat follows a route to a NAT gateway: it must be available, its own
-// subnet must route the destination to an internet gateway, and that
+// internetOnly blocks at the internet gateway id (reached by route en) the
+// part of addrs that is no internet address, and reports whether none is.
+func (q *query) internetOnly(b *branch, en *routeEntry, id string, addrs aset) bool {
+	off := subtract(addrs, internetSet(q.fam))
+	if off.empty() {
+		return true
+	}
+	b.blockAt(stageGateway, off[0].lo, Component{ID: id, Kind: KindInternetGateway, Rule: en.text(),
+		Reason: fmt.Sprintf("%s does not carry traffic to %s %s: an internet gateway carries only traffic to public (internet) addresses",
+			id, offInternetWord(q.fam, off), q.part(off))})
+	return false
+}
+
+// nat follows a route to a NAT gateway: it must be available; its own
 // subnet's ACL must let the traffic in from the source and out to the
-// destination, and the replies back the other way.
+// destination; its own subnet's route table must send the destination to
+// an internet gateway, which must carry it; and the replies must pass
+// that subnet's ACL back the other way.
 func (q *query) nat(b *branch, en *routeEntry, addrs aset) {
 	r := q.src.region
 	n := r.nats[en.targetID]
@@ -527,14 +564,44 @@ func (q *query) nat(b *branch, en *routeEntry, addrs aset) {
 	}
 	natSub := r.lookupSubnet(n.SubnetID, n.VPCID)
 	b.pass(Component{ID: n.ID, Kind: KindNATGateway, Rule: "available in " + natSub.id})
+	// In the source's own subnet the NAT gateway is reached without
+	// crossing the ACL, and the ACL's outbound entries were already
+	// checked for every destination at the source.
+	if natSub.id == q.src.subnet.id {
+		q.natRoute(b, n, natSub, addrs)
+		return
+	}
+	q.nacl(b, stageGateway, natSub, false, q.flows, q.srcAddr(), fixedName(tokSrc), false, false)
+	if !b.ok() {
+		return
+	}
+	// The packet leaves the NAT gateway's subnet through its ACL before
+	// the subnet's route table sends it on, as at the source. What the
+	// ACL denies is blocked there and the rest goes on, so that of two
+	// blocks at this stage the one at the lower address is named.
+	f := b.fork(addrs)
+	denied := q.nacl(f, stageGateway, natSub, true, q.flows, addrs, q.dstNamer(addrs), false, true)
+	if denied.empty() {
+		q.natRoute(f, n, natSub, addrs)
+		b.join([]*branch{f})
+		return
+	}
+	forks := []*branch{f}
+	if rest := subtract(addrs, denied); !rest.empty() {
+		g := b.fork(rest)
+		q.nacl(g, stageGateway, natSub, true, q.flows, rest, q.dstNamer(rest), false, true)
+		q.natRoute(g, n, natSub, rest)
+		forks = append(forks, g)
+	}
+	b.join(forks)
+}
+
+// natRoute follows addrs from NAT gateway n, in subnet natSub, through
+// that subnet's route table to its internet gateway, and the replies
+// back.
+func (q *query) natRoute(b *branch, n *model.NATGateway, natSub *subnetInfo, addrs aset) {
 	srcSub := q.src.subnet
 	same := natSub.id == srcSub.id
-	if !same {
-		q.nacl(b, stageGateway, natSub, false, q.flows, q.srcAddr(), fixedName(tokSrc), false)
-		if !b.ok() {
-			return
-		}
-	}
 	t := q.routeTable(b, natSub)
 	if t == nil {
 		return
@@ -548,29 +615,21 @@ func (q *query) nat(b *branch, en *routeEntry, addrs aset) {
 					t.id, where, name, en2.targetID)})
 			return
 		}
-		if !q.gateway(f, en2, n.VPCID, false) {
+		if !q.gateway(f, en2, n.VPCID, false, part) {
 			return
 		}
-		if !same {
-			q.nacl(f, stageGateway, natSub, true, q.flows, part, q.dstNamer(part), false)
-			if !f.ok() {
-				return
-			}
-		}
+		// The reply enters the NAT gateway's subnet from the destination,
+		// then leaves it for the source and enters the source's subnet.
 		rf := q.replyFlows()
-		if same {
-			q.nacl(f, stageSourceReply, natSub, false, rf, part, q.dstNamer(part), true)
+		q.nacl(f, stageDestReply, natSub, false, rf, part, q.dstNamer(part), true, true)
+		if !f.ok() || same {
 			return
 		}
-		q.nacl(f, stageDestReply, natSub, false, rf, part, q.dstNamer(part), true)
+		q.nacl(f, stageDestReply, natSub, true, rf, q.srcAddr(), fixedName(tokSrc), true, false)
 		if !f.ok() {
 			return
 		}
-		q.nacl(f, stageDestReply, natSub, true, rf, q.srcAddr(), fixedName(tokSrc), true)
-		if !f.ok() {
-			return
-		}
-		q.nacl(f, stageSourceReply, srcSub, false, rf, part, q.dstNamer(part), true)
+		q.nacl(f, stageSourceReply, srcSub, false, rf, part, q.dstNamer(part), true, true)
 	})
 }
 
@@ -591,8 +650,14 @@ func (q *query) leaves(b *branch, en *routeEntry, addrs aset) {
 // for addrs (the destinations of egress traffic, the sources of ingress
 // traffic). Entries are taken in rule-number order; the part of the
 // traffic an entry matches is decided by it; what none matches is denied
-// by the "*" rule.
-func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []flow, addrs aset, name namer, reply bool) {
+// by the "*" rule. The entry named is the first that denies some part (in
+// flow order, then rule order).
+//
+// ofDst says addrs are part of the query's destination (and not the
+// source's address): then nacl returns every destination address the ACL
+// denies some traffic to or from, and the block is placed at the lowest
+// of them (see branch.at).
+func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []flow, addrs aset, name namer, reply, ofDst bool) aset {
 	r := s.region
 	dir, prep := Ingress, "from"
 	if egress {
@@ -600,16 +665,16 @@ func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []f
 	}
 	if g := r.gap(apiNetworkACLs, ""); g != nil {
 		b.maybe(r.gapText(g))
-		return
+		return nil
 	}
 	if ids := r.naclConflict[s.id]; len(ids) > 0 {
 		b.maybe(fmt.Sprintf("several network ACLs name %s: %s", s.id, strings.Join(sortedUnique(ids), ", ")))
-		return
+		return nil
 	}
 	n := r.naclBySubnet[s.id]
 	if n == nil {
 		b.maybe(fmt.Sprintf("no network ACL of the snapshot is associated with %s", s.id))
-		return
+		return nil
 	}
 	entries := n.in
 	if egress {
@@ -620,9 +685,14 @@ func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []f
 		what = "the reply "
 	}
 	var used []string
+	var first *Component // the first entry that denies
+	var denied []span    // the addresses denied, when ofDst
 	for _, f := range flows {
 		rest := boxes{{f.ports, addrs}}
 		for _, en := range entries {
+			if len(rest) == 0 || first != nil && !ofDst {
+				break
+			}
 			if !en.matches(f.proto) {
 				continue
 			}
@@ -630,34 +700,58 @@ func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []f
 			if len(hit) == 0 {
 				continue
 			}
-			if !en.allow {
-				h := hit.first()
-				b.block(stage, Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: en.desc(egress),
-					Reason: fmt.Sprintf("%s %s rule %s denies %s%s %s %s", n.id, dir, en.name(), what, trafficText(f.proto, h.ports, false), prep,
-						name(h.addrs))})
-				return
-			}
-			if d := en.desc(egress); !slices.Contains(used, d) {
-				used = append(used, d)
-			}
 			rest = left
-			if len(rest) == 0 {
-				break
+			switch {
+			case en.allow && first == nil:
+				if d := en.desc(egress); !slices.Contains(used, d) {
+					used = append(used, d)
+				}
+			case !en.allow && first == nil:
+				h := hit.first()
+				first = &Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: en.desc(egress),
+					Reason: fmt.Sprintf("%s %s rule %s denies %s%s %s %s", n.id, dir, en.name(), what, trafficText(f.proto, h.ports, false), prep,
+						name(h.addrs))}
+			}
+			if !en.allow {
+				denied = appendAddrs(denied, hit)
 			}
 		}
-		if len(rest) > 0 {
-			h := rest.first()
-			b.block(stage, Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: "rule * denies all",
-				Reason: fmt.Sprintf("%s %s rule * denies %s%s %s %s: no rule allows it", n.id, dir, what, trafficText(f.proto, h.ports, false), prep,
-					name(h.addrs))})
-			return
+		if len(rest) > 0 && (first == nil || ofDst) {
+			if first == nil {
+				h := rest.first()
+				first = &Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: "rule * denies all",
+					Reason: fmt.Sprintf("%s %s rule * denies %s%s %s %s: no rule allows it", n.id, dir, what, trafficText(f.proto, h.ports, false), prep,
+						name(h.addrs))}
+			}
+			denied = appendAddrs(denied, rest)
 		}
+		if first != nil && !ofDst {
+			break
+		}
+	}
+	if first != nil {
+		if !ofDst {
+			b.block(stage, *first)
+			return nil
+		}
+		set := normalizeSet(denied)
+		b.blockAt(stage, set[0].lo, *first)
+		return set
 	}
 	rule := strings.Join(used, "; ")
 	if reply {
 		rule = "reply: " + rule
 	}
 	b.pass(Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: rule})
+	return nil
+}
+
+// appendAddrs appends the addresses of bs to spans.
+func appendAddrs(spans []span, bs boxes) []span {
+	for _, x := range bs {
+		spans = append(spans, x.addrs...)
+	}
+	return spans
 }
 
 // sg checks that the groups ids (of one interface, OR-ed) admit every flow

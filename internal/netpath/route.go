@@ -45,10 +45,75 @@ type routePart struct {
 type rtInfo struct {
 	id, vpc string
 	parts   [2][]routePart
-	// unread says why some prefix-list route's blocks are unknown.
-	unread []string
+	// unread are the routes to prefix lists whose entries are unknown.
+	unread []unreadRoute
 	// cidrs are every destination block, for the engine's address classes.
 	cidrs []string
+}
+
+// unreadRoute is a route to a prefix list whose entries the snapshot does
+// not hold: it may carry any block of its family, of any length.
+type unreadRoute struct {
+	why   string // what could not be read, for Missing
+	fams  [2]bool
+	class int
+	// beatsLocal is set when AWS lets the route's target take addresses
+	// from the local route (see mayBeatLocal).
+	beatsLocal bool
+}
+
+// mayBeatLocal reports whether a route to a target of this type may be
+// more specific than the local route. AWS allows that only for a NAT
+// gateway, a network interface (an instance's, for a route naming the
+// instance) and a Gateway Load Balancer endpoint (VPC User Guide, "Subnet
+// route tables"). A route to a gateway endpoint (which also targets a
+// vpce-) may not; a target whose type or endpoint the snapshot does not
+// show might be one that may.
+func mayBeatLocal(r *regionInfo, targetType, targetID string) bool {
+	switch targetType {
+	case model.TargetNATGateway, model.TargetNetworkInterface, model.TargetInstance, model.TargetUnknown, "":
+		return true
+	case model.TargetVPCEndpoint:
+		for _, ep := range r.rawEndpoints {
+			if ep.ID == targetID {
+				return !strings.EqualFold(ep.Type, "Gateway")
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// unsure returns what could change the decision best of table t for
+// addresses of family f: the unread prefix-list routes that might hold a
+// block winning over best, or tying with it. A block of a list beats a
+// known route of prefix length L only when it is longer than L, or as long
+// and of a better class (static, then prefix list, then propagated): so
+// nothing beats a static route of the family's full length, and only a
+// route AWS lets be more specific than the local route can beat the local
+// route. With no known route, any list might carry the addresses.
+func (t *rtInfo) unsure(f family, best []*routeEntry) []string {
+	if len(t.unread) == 0 {
+		return nil
+	}
+	full := 32
+	if f == v6 {
+		full = 128
+	}
+	var out []string
+	for _, u := range t.unread {
+		switch {
+		case !u.fams[f]:
+			continue
+		case len(best) == 0:
+		case best[0].targetType == model.TargetLocal && !u.beatsLocal:
+			continue
+		case best[0].bits == full && u.class > best[0].class:
+			continue
+		}
+		out = append(out, u.why)
+	}
+	return out
 }
 
 // compileRoutes compiles a route table and records which subnets (and
@@ -76,18 +141,29 @@ func (e *Engine) compileRoutes(r *regionInfo, t *model.RouteTable) *rtInfo {
 				base.class = classPrefixList
 			}
 			pl := r.pls[rt.DestinationPrefixListID]
+			u := unreadRoute{fams: [2]bool{true, true}, class: base.class, beatsLocal: mayBeatLocal(r, targetType, rt.TargetID)}
 			switch {
 			case pl == nil:
-				info.unread = append(info.unread, fmt.Sprintf("%s routes prefix list %s: %s", t.ID, rt.DestinationPrefixListID,
-					r.missingText(apiPrefixLists, rt.DestinationPrefixListID, "prefix list")))
+				u.why = fmt.Sprintf("%s routes prefix list %s to %s: %s", t.ID, rt.DestinationPrefixListID, base.targetID,
+					r.missingText(apiPrefixLists, rt.DestinationPrefixListID, "prefix list"))
 			case !pl.EntriesRead:
 				why := fmt.Sprintf("the entries of prefix list %s were not read", pl.ID)
 				if g := r.gap(apiPrefixListEntries, pl.ID); g != nil {
 					why = r.gapText(g)
 				}
-				info.unread = append(info.unread, fmt.Sprintf("%s routes prefix list %s: %s", t.ID, pl.ID, why))
+				u.why = fmt.Sprintf("%s routes prefix list %s to %s: %s", t.ID, pl.ID, base.targetID, why)
+				// A list holds blocks of its own family only.
+				switch strings.ToLower(pl.AddressFamily) {
+				case "ipv4":
+					u.fams[v6] = false
+				case "ipv6":
+					u.fams[v4] = false
+				}
 			default:
 				dests = pl.CIDRs
+			}
+			if u.why != "" {
+				info.unread = append(info.unread, u)
 			}
 		case rt.DestinationCIDR != "":
 			base.dest, dests = rt.DestinationCIDR, []string{rt.DestinationCIDR}
