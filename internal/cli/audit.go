@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -226,13 +227,30 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 	toStdout := o.output == "" || o.output == "-"
 	meta.Color = toStdout && colorTerminal(env.Stdout)
 	rep := report.New(results, snap.Gaps, meta)
+	if o.format == "html" {
+		rep.Network = report.NewNetworkView(snap, rep) // the HTML report's AZ grid and path matrices
+	}
+	// A writer that had to cut its output to a consumer's limits (GitHub's
+	// for SARIF and Markdown) still writes a complete, valid file and says
+	// so: that is a warning on stderr, not a failure.
+	var truncated error
+	writeReport := func(w io.Writer) error {
+		err := write(w, rep)
+		if errors.Is(err, report.ErrTruncated) {
+			truncated, err = err, nil
+		}
+		return err
+	}
 	if toStdout {
-		err = write(env.Stdout, rep)
+		err = writeReport(env.Stdout)
 	} else {
-		err = safeWrite(o.output, func(w io.Writer) error { return write(w, rep) })
+		err = safeWrite(o.output, writeReport)
 	}
 	if err != nil {
 		return err
+	}
+	if truncated != nil {
+		fmt.Fprintf(env.Stderr, "pdr-audit: warning: %v\n", truncated)
 	}
 	if meta.Waivers != nil {
 		warnWaivers(env.Stderr, o.waiversPath, *meta.Waivers, rules)

@@ -150,7 +150,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"two inputs are refused", []string{"--snapshot", snap, "--estate", "dir"}, "--snapshot and --estate are two inputs"},
-		{"an unknown format lists the valid ones", []string{"--snapshot", snap, "--format", "xml"}, `unknown report format "xml" (valid formats: json, table)`},
+		{"an unknown format lists the valid ones", []string{"--snapshot", snap, "--format", "xml"}, `unknown report format "xml" (valid formats: asff, html, json, junit, markdown, sarif, table)`},
 		{"an unknown severity is refused", []string{"--snapshot", snap, "--fail-on", "urgent"}, `--fail-on: unknown severity "urgent"`},
 		{"an unknown profile lists the profiles", []string{"--snapshot", snap, "--profile", "pdr-1999"}, `--profile: unknown profile "pdr-1999" (this build has pdr-2018-10, pdr-2020-03)`},
 		{"an unknown data center is refused", []string{"--snapshot", snap, "--datacenter", "apac"}, `--datacenter: unknown data center "apac" (want us or eu)`},

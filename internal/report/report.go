@@ -132,6 +132,11 @@ type Report struct {
 	// IncludePassed and Color are rendering choices (see Meta).
 	IncludePassed bool `json:"-"`
 	Color         bool `json:"-"`
+	// Network is the network view the HTML report draws (AZ coverage of
+	// the appliances, the path matrices); nil when the report was built
+	// without a snapshot. The caller sets it with NewNetworkView after New.
+	// It is not part of the JSON report.
+	Network *NetworkView `json:"-"`
 }
 
 // New builds a report. It copies and sorts results and gaps; the inputs
@@ -203,8 +208,13 @@ type Writer func(io.Writer, *Report) error
 
 // Writers maps each format name to its writer.
 var Writers = map[string]Writer{
-	"json":  WriteJSON,
-	"table": WriteTable,
+	"asff":     WriteASFF,
+	"html":     WriteHTML,
+	"json":     WriteJSON,
+	"junit":    WriteJUnit,
+	"markdown": WriteMarkdown,
+	"sarif":    WriteSARIF,
+	"table":    WriteTable,
 }
 
 // Formats returns the format names, sorted.

@@ -231,7 +231,7 @@ func TestNewAddsRulesMissingFromTheCatalog(t *testing.T) {
 
 func TestUnknownFormatListsTheValidOnes(t *testing.T) {
 	err := Write(&bytes.Buffer{}, "xml", New(nil, nil, Meta{}))
-	if err == nil || !strings.Contains(err.Error(), `unknown report format "xml" (valid formats: json, table)`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown report format "xml" (valid formats: asff, html, json, junit, markdown, sarif, table)`) {
 		t.Errorf("error = %v, want one listing json and table", err)
 	}
 }
