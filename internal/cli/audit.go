@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -24,7 +25,9 @@ import (
 // scopeFlags).
 type auditOptions struct {
 	snapshot, estate string
-	format, output   string
+	format           string
+	outputs          []string
+	baselinePath     string
 	profile          string
 	datacenter       string
 	policyDirs       []string
@@ -41,6 +44,9 @@ type auditOptions struct {
 // AWS_PROFILE).
 const awsProfileFlag = "aws-profile"
 
+// failOnNewValue is the --fail-on value that gates on regressions only.
+const failOnNewValue = "new"
+
 // estateFlags are the scope flags that still mean something with --estate;
 // every other scope flag applies to live collection only.
 var estateFlags = []string{"kernel-source", "quiet"}
@@ -49,7 +55,7 @@ func newAuditCmd(env *Env) *cobra.Command {
 	var o auditOptions
 	var live scopeFlags
 	c := &cobra.Command{
-		Use:   "audit [--snapshot FILE | --estate DIR | scope flags] [--format table|json] [-o FILE]",
+		Use:   "audit [--snapshot FILE | --estate DIR | scope flags] [--format FORMAT] [-o FILE] [--output FORMAT=FILE]... [--baseline FILE]",
 		Short: "Check accounts against the PDR requirements and report per rule and resource",
 		Long: "audit evaluates the PDR rule catalog (and any --policy DIR of your own Rego) over a\n" +
 			"snapshot and reports one result per rule and resource: pass, fail, unknown (the data\n" +
@@ -60,11 +66,19 @@ func newAuditCmd(env *Env) *cobra.Command {
 			"--config pdr-audit.yaml says who is monitored and who is an appliance; --profile and\n" +
 			"--datacenter override it. --waivers waivers.yaml accepts known failures until a date;\n" +
 			"expired and stale waivers are reported on stderr. The report goes to stdout, or to -o\n" +
-			"FILE (written atomically, mode 0600); progress and warnings go to stderr.\n" +
+			"FILE (written atomically, mode 0600); --output FORMAT=FILE (repeatable) writes more\n" +
+			"formats of the same report, e.g. --output sarif=findings.sarif --output html=report.html.\n" +
+			"Progress and warnings go to stderr.\n" +
+			"\n" +
+			"--baseline previous.json (a JSON report of an earlier audit) marks each result new (failing\n" +
+			"now, not before), unchanged (failing both times) or resolved (failing before, passing or\n" +
+			"gone now), in the JSON (\"baseline\"), table and SARIF (baselineState) reports. With\n" +
+			"--fail-on new, only a new fail or error result, of any severity, exits 3.\n" +
 			"\n" +
 			"Exit codes:\n" +
 			"  0  no fail or error result at or above --fail-on\n" +
-			"  3  a fail or error result at or above --fail-on (default low)\n" +
+			"  3  a fail or error result at or above --fail-on (default low); with --fail-on new,\n" +
+			"     a fail or error result that is new since --baseline\n" +
 			"  4  nothing at or above --fail-on failed, but --fail-on-unknown is set and a result is\n" +
 			"     unknown or a read failed (coverage gap)\n" +
 			"  1  runtime error (AWS unreachable, unreadable file, policy that does not compile)\n" +
@@ -76,13 +90,14 @@ func newAuditCmd(env *Env) *cobra.Command {
 	fs.StringVar(&o.snapshot, "snapshot", "", "audit this snapshot file (from collect or import) instead of collecting")
 	fs.StringVar(&o.estate, "estate", "", "audit this estate directory (AWS CLI JSON), imported in-process")
 	fs.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
-	fs.StringVarP(&o.output, "output", "o", "-", "write the report to this file (- for stdout)")
+	fs.StringArrayVarP(&o.outputs, "output", "o", nil, "FILE: write the --format report to FILE (- for stdout, the default); FORMAT=FILE: also write FORMAT to FILE (repeatable)")
+	fs.StringVar(&o.baselinePath, "baseline", "", "JSON report of an earlier audit: mark each result new, unchanged or resolved")
 	fs.StringVar(&o.profile, "profile", "", "requirement profile: "+strings.Join(policy.Profiles, ", ")+" (default: the config file's, else "+policy.DefaultProfile+")")
 	fs.StringVar(&o.datacenter, "datacenter", "", "Alert Logic data center: us or eu (default: the config file's, else us)")
 	fs.StringArrayVar(&o.policyDirs, "policy", nil, "directory of your own Rego rules, evaluated beside the catalog (repeatable)")
 	fs.StringVar(&o.configPath, "config", "", "configuration file (pdr-audit.yaml): monitored and appliance selectors, exclusions, profile, data center")
 	fs.StringVar(&o.waiversPath, "waivers", "", "waivers file: accepted failures with rule, resource, reason, owner and expiry")
-	fs.StringVar(&o.failOn, "fail-on", string(finding.Low), "exit 3 when a fail or error result has this severity or higher: info, low, medium, high, critical")
+	fs.StringVar(&o.failOn, "fail-on", string(finding.Low), "exit 3 when a fail or error result has this severity or higher: info, low, medium, high, critical; or new: when any fail or error result, of any severity, is new since --baseline")
 	fs.BoolVar(&o.failOnUnknown, "fail-on-unknown", false, "exit 4 when nothing failed but a result is unknown or a read failed")
 	fs.BoolVar(&o.includePassed, "include-passed", false, "list passing results one by one in the table (the JSON report always has them)")
 	return c
@@ -145,13 +160,21 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 			return usageErrorf("%s applies to live collection, not to %s", strings.Join(set, ", "), input)
 		}
 	}
-	write, err := report.Lookup(o.format)
-	if err != nil {
+	if _, err := report.Lookup(o.format); err != nil {
 		return asUsage(err)
 	}
-	failOn, err := finding.ParseSeverity(o.failOn)
+	outputs, err := parseOutputs(o.format, o.outputs)
 	if err != nil {
-		return usageErrorf("--fail-on: %v", err)
+		return err
+	}
+	failOnNew := o.failOn == failOnNewValue
+	failOn := finding.Info
+	if failOnNew {
+		if o.baselinePath == "" {
+			return usageErrorf("--fail-on new compares with an earlier report; give it with --baseline previous.json")
+		}
+	} else if failOn, err = finding.ParseSeverity(o.failOn); err != nil {
+		return usageErrorf("--fail-on: %v (or new, with --baseline)", err)
 	}
 	if c.Flags().Changed("profile") && !slices.Contains(policy.Profiles, o.profile) {
 		return usageErrorf("--profile: unknown profile %q (this build has %s)", o.profile, strings.Join(policy.Profiles, ", "))
@@ -176,6 +199,12 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 	var waivers []finding.Waiver
 	if o.waiversPath != "" {
 		if waivers, err = finding.LoadWaivers(o.waiversPath); err != nil {
+			return err
+		}
+	}
+	var baseline *report.Previous
+	if o.baselinePath != "" {
+		if baseline, err = report.ReadBaseline(o.baselinePath); err != nil {
 			return err
 		}
 	}
@@ -224,39 +253,143 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 		results, wr = finding.ApplyWaivers(results, waivers, env.Now())
 		meta.Waivers = &wr
 	}
-	toStdout := o.output == "" || o.output == "-"
-	meta.Color = toStdout && colorTerminal(env.Stdout)
+	meta.Color = outputs[0].path == "-" && colorTerminal(env.Stdout)
 	rep := report.New(results, snap.Gaps, meta)
-	if o.format == "html" {
+	if baseline != nil {
+		rep.Baseline = report.NewBaseline(baseline, rep.Results)
+	}
+	if slices.ContainsFunc(outputs, func(out reportOutput) bool { return out.format == "html" }) {
 		rep.Network = report.NewNetworkView(snap, rep) // the HTML report's AZ grid and path matrices
 	}
-	// A writer that had to cut its output to a consumer's limits (GitHub's
-	// for SARIF and Markdown) still writes a complete, valid file and says
-	// so: that is a warning on stderr, not a failure.
-	var truncated error
-	writeReport := func(w io.Writer) error {
-		err := write(w, rep)
-		if errors.Is(err, report.ErrTruncated) {
-			truncated, err = err, nil
-		}
+	if err := writeOutputs(env, rep, outputs); err != nil {
 		return err
-	}
-	if toStdout {
-		err = writeReport(env.Stdout)
-	} else {
-		err = safeWrite(o.output, writeReport)
-	}
-	if err != nil {
-		return err
-	}
-	if truncated != nil {
-		fmt.Fprintf(env.Stderr, "pdr-audit: warning: %v\n", truncated)
 	}
 	if meta.Waivers != nil {
 		warnWaivers(env.Stderr, o.waiversPath, *meta.Waivers, rules)
 	}
-	if code := auditExitCode(rep.Results, len(rep.Gaps), failOn, o.failOnUnknown); code != ExitOK {
+	results = rep.Results
+	if failOnNew {
+		// Only regressions gate: results that fail or err now and did not
+		// before. The others still count as coverage gaps below.
+		results = slices.DeleteFunc(slices.Clone(results), func(r finding.Result) bool {
+			return rep.Baseline.State(r) != report.BaselineNew && (r.Status == finding.Fail || r.Status == finding.Error)
+		})
+	}
+	if code := auditExitCode(results, len(rep.Gaps), failOn, o.failOnUnknown); code != ExitOK {
 		return withExitCode(code, nil)
+	}
+	return nil
+}
+
+// reportOutput is one report to write: a format and a file ("-" for
+// stdout).
+type reportOutput struct {
+	format, path string
+}
+
+// parseOutputs reads the --output values. A value FORMAT=FILE (FORMAT a
+// lowercase word) asks for one more report; any other value is the file of
+// the --format report, given once. The --format report comes first in the
+// result. A format this build does not write, an empty file and one file
+// named twice are usage errors.
+func parseOutputs(format string, values []string) ([]reportOutput, error) {
+	main := reportOutput{format: format, path: "-"}
+	var extra []reportOutput
+	mainSet := false
+	for _, v := range values {
+		name, file, ok := strings.Cut(v, "=")
+		if !ok || !isFormatName(name) {
+			if mainSet {
+				return nil, usageErrorf("-o: the --format report goes to one file, not to both %s and %s (use --output FORMAT=FILE for more reports)", main.path, v)
+			}
+			if v == "" {
+				return nil, usageErrorf("-o: empty file name (- is stdout)")
+			}
+			main.path, mainSet = v, true
+			continue
+		}
+		if _, err := report.Lookup(name); err != nil {
+			return nil, usageErrorf("--output %s: %v", v, err)
+		}
+		if file == "" {
+			return nil, usageErrorf("--output %s: no file after %s=", v, name)
+		}
+		extra = append(extra, reportOutput{format: name, path: file})
+	}
+	outputs := append([]reportOutput{main}, extra...)
+	seen := map[string]string{}
+	for _, out := range outputs {
+		id := out.path
+		if id != "-" {
+			if abs, err := filepath.Abs(out.path); err == nil {
+				id = abs
+			}
+		}
+		if prev, ok := seen[id]; ok {
+			where := out.path
+			if id == "-" {
+				where = "stdout"
+			}
+			return nil, usageErrorf("--output: the %s and %s reports both go to %s; give each its own file", prev, out.format, where)
+		}
+		seen[id] = out.format
+	}
+	return outputs, nil
+}
+
+// isFormatName reports whether s can be a format name: a lowercase word.
+// Anything else before an "=" belongs to a file name.
+func isFormatName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// writeOutputs writes rep in every format asked for: stdout directly,
+// files atomically with mode 0600. Colors are for a terminal only, so a
+// file gets the same report without them. A writer that had to cut its
+// output to a consumer's limits (GitHub's for SARIF and Markdown) still
+// writes a complete, valid file and says so: that is a warning on stderr,
+// not a failure.
+func writeOutputs(env *Env, rep *report.Report, outputs []reportOutput) error {
+	plain := rep
+	if rep.Color {
+		c := *rep
+		c.Color = false
+		plain = &c
+	}
+	for _, out := range outputs {
+		write, err := report.Lookup(out.format)
+		if err != nil {
+			return asUsage(err)
+		}
+		var truncated error
+		writeReport := func(r *report.Report) func(io.Writer) error {
+			return func(w io.Writer) error {
+				err := write(w, r)
+				if errors.Is(err, report.ErrTruncated) {
+					truncated, err = err, nil
+				}
+				return err
+			}
+		}
+		if out.path == "-" {
+			err = writeReport(rep)(env.Stdout)
+		} else {
+			err = safeWrite(out.path, writeReport(plain))
+		}
+		if err != nil {
+			return err
+		}
+		if truncated != nil {
+			fmt.Fprintf(env.Stderr, "pdr-audit: warning: %s report: %v\n", out.format, truncated)
+		}
 	}
 	return nil
 }

@@ -125,6 +125,10 @@ type Report struct {
 	Gaps          []model.Gap      `json:"gaps"`
 	// Waivers is present when a waivers file was used.
 	Waivers *finding.WaiverReport `json:"waivers,omitempty"`
+	// Baseline compares the results with an earlier audit's report; it
+	// is present when a baseline was given. The caller sets it with
+	// NewBaseline after New.
+	Baseline *Baseline `json:"baseline,omitempty"`
 
 	// Rules is the catalog, sorted by id, with any rule that has results
 	// but no catalog entry added by id.

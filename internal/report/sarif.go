@@ -270,7 +270,11 @@ func encodeSARIF(r *Report, results []finding.Result, total int, limit string) (
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule(rule))
 	}
 	for _, res := range results {
-		run.Results = append(run.Results, sarifResult(res, ruleIndex[res.RuleID]))
+		sr := sarifResult(res, ruleIndex[res.RuleID])
+		if state := r.Baseline.SARIFBaselineState(res); state != "" {
+			sr.WithBaselineState(state)
+		}
+		run.Results = append(run.Results, sr)
 	}
 
 	inv := run.AddInvocation(true)

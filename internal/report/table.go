@@ -55,6 +55,9 @@ func WriteTable(w io.Writer, r *Report) error {
 			n, plural(n, "read", "reads"))
 	}
 	fmt.Fprintln(bw, summaryLine(r))
+	if b := r.Baseline; b != nil {
+		writeBaselineSummary(bw, b)
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write table report: %w", err)
 	}
@@ -101,6 +104,11 @@ func writeGroup(w io.Writer, r *Report, results []finding.Result) error {
 }
 
 func renderRows(w io.Writer, r *Report, rows []finding.Result) error {
+	header := []string{"RESOURCE", "ACCOUNT/REGION", "STATUS", "SEVERITY", "MESSAGE"}
+	if r.Baseline != nil {
+		header = slices.Insert(header, 3, "BASELINE")
+	}
+	msgCol := len(header) - 1
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
@@ -123,12 +131,12 @@ func renderRows(w io.Writer, r *Report, rows []finding.Result) error {
 				Formatting:   tw.CellFormatting{AutoWrap: tw.WrapNormal},
 				Alignment:    tw.CellAlignment{Global: tw.AlignLeft},
 				Padding:      tw.CellPadding{Global: tw.Padding{Left: " ", Right: " ", Overwrite: true}},
-				ColMaxWidths: tw.CellWidth{PerColumn: tw.NewMapper[int, int]().Set(4, messageWidth)},
+				ColMaxWidths: tw.CellWidth{PerColumn: tw.NewMapper[int, int]().Set(msgCol, messageWidth)},
 			},
 			Behavior: tw.Behavior{TrimSpace: tw.On},
 		}),
 	)
-	t.Header("RESOURCE", "ACCOUNT/REGION", "STATUS", "SEVERITY", "MESSAGE")
+	t.Header(header)
 	for _, res := range rows {
 		status := string(res.Status)
 		if r.Color {
@@ -138,7 +146,11 @@ func renderRows(w io.Writer, r *Report, rows []finding.Result) error {
 		if res.Account == "" && res.Region == "" {
 			where = "-"
 		}
-		if err := t.Append([]string{res.ResourceID, where, status, string(res.Severity), message(res)}); err != nil {
+		row := []string{res.ResourceID, where, status, string(res.Severity), message(res)}
+		if r.Baseline != nil {
+			row = slices.Insert(row, 3, cmp.Or(string(r.Baseline.State(res)), "-"))
+		}
+		if err := t.Append(row); err != nil {
 			return fmt.Errorf("write table report: %w", err)
 		}
 	}
@@ -180,6 +192,21 @@ func message(res finding.Result) string {
 		lines = append(lines, fmt.Sprintf("waived until %s by %s: %s", wv.Expires, wv.Owner, wv.Reason))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// writeBaselineSummary says what changed since the baseline, and which
+// failures were resolved (they have no row of their own when their
+// resource is gone or passing results are not listed).
+func writeBaselineSummary(w io.Writer, b *Baseline) {
+	fmt.Fprintf(w, "against baseline %s: %d new, %d unchanged, %d resolved\n",
+		b.File, b.Counts.New, b.Counts.Unchanged, b.Counts.Resolved)
+	for _, e := range b.Resolved {
+		where := e.Account + "/" + e.Region
+		if e.Account == "" && e.Region == "" {
+			where = "-"
+		}
+		fmt.Fprintf(w, "  resolved: %s %s %s (was %s, now %s)\n", e.RuleID, e.ResourceID, where, e.Previous, e.Status)
+	}
 }
 
 // summaryLine is e.g. "13 rules, 45 resources, 120 results: 80 pass, 25
