@@ -27,4 +27,10 @@
 //   - DescribeInstances pages hold whole reservations (MaxResults bounds the
 //     reservations per page), so a reservation is never split across pages.
 //   - The whole request body is read before any answer is written.
+//   - A call's latency (Options.Latency + LatencyPerItem × items +
+//     a jitter seeded by Options.Seed) is paid after the throttle took its
+//     token, so a bucket admits calls at arrival, as AWS does.
+//   - Every call that names an action is counted once (Stats): calls,
+//     throttles, errors, pages, items, unpaginated calls, and the most
+//     calls in flight per throttling bucket.
 package awssim

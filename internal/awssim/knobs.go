@@ -54,19 +54,41 @@ func newFaults(est *Estate, persistent bool) (FaultInjector, error) {
 	return in, nil
 }
 
-func newThrottler(opts Options) (Throttler, error) {
+// ThrottleOptions are the token-bucket options a server built with opts
+// throttles with (when opts.Throttle is "aws"): ThrottleScale, and
+// SSMBucket as every SSM action's bucket. Benchmarks build their floors'
+// limiter from the same options.
+func ThrottleOptions(opts Options) throttle.Options {
+	topts := throttle.Options{Scale: opts.ThrottleScale}
+	if opts.Now != nil {
+		topts.Clock = throttle.ClockFunc(opts.Now)
+	}
+	if opts.SSMBucket != (throttle.Limit{}) {
+		p, _ := throttle.DefaultPolicy("ssm")
+		topts.Policies = map[string]throttle.Policy{"ssm": p.Uniform(opts.SSMBucket)}
+	}
+	return topts
+}
+
+// newThrottler returns the throttler opts ask for and a limiter that
+// names the bucket of every call (for the counters), which is the
+// throttler itself when throttling is on.
+func newThrottler(opts Options) (Throttler, *throttle.Limiter, error) {
+	topts := ThrottleOptions(opts)
 	switch opts.Throttle {
 	case "", "off":
-		return allowAll{}, nil
+		// Sizes do not matter to name buckets.
+		classify, err := throttle.NewLimiter(throttle.Options{})
+		return allowAll{}, classify, err
 	case "aws":
 	default:
-		return nil, fmt.Errorf("throttle %q: want off or aws", opts.Throttle)
+		return nil, nil, fmt.Errorf("throttle %q: want off or aws", opts.Throttle)
 	}
-	l, err := throttle.NewLimiter(throttle.Options{Clock: throttle.ClockFunc(opts.Now), Scale: opts.ThrottleScale})
+	l, err := throttle.NewLimiter(topts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return l, nil
+	return l, l, nil
 }
 
 type allowAll struct{}

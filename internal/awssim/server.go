@@ -14,19 +14,31 @@ import (
 	"time"
 
 	"github.com/pdr-audit/pdr-audit/internal/awssim/simmodel"
+	"github.com/pdr-audit/pdr-audit/internal/awssim/throttle"
 )
 
 // Options are the simulator's knobs. The zero value serves the estate as
 // fast as it can, with no throttling and no call log.
 type Options struct {
 	// Latency delays every response, like the network and service time of
-	// a real endpoint.
+	// a real endpoint: the base of the latency model.
 	Latency time.Duration
+	// LatencyPerItem adds to an answer's latency for each item it carries.
+	LatencyPerItem time.Duration
+	// LatencyJitter adds a delay drawn uniformly from [0, LatencyJitter].
+	LatencyJitter time.Duration
+	// Seed seeds the jitter, so a run's delays repeat.
+	Seed int64
 	// Throttle is "off" (the default) or "aws": AWS's published EC2 token
 	// buckets per account, region and action.
 	Throttle string
-	// ThrottleScale scales bucket sizes and refill rates (1 when zero).
+	// ThrottleScale scales bucket sizes and refill rates (1 when zero),
+	// SSM's included.
 	ThrottleScale float64
+	// SSMBucket, when set, is the bucket of every SSM action (before
+	// scaling). AWS publishes none; the zero value keeps the simulator's
+	// assumed default (see package throttle).
+	SSMBucket throttle.Limit
 	// CallsLog, when set, receives one JSON line per request.
 	CallsLog io.Writer
 	// Now is the clock (time.Now when nil); tests inject their own.
@@ -58,6 +70,8 @@ type Server struct {
 	faults   FaultInjector
 	throttle Throttler
 	models   map[string]*simmodel.Model
+	latency  *latencyModel
+	counters *counters
 
 	mu       sync.Mutex
 	keys     map[string]credential    // access key ids issued by AssumeRole
@@ -97,11 +111,13 @@ func NewServer(est *Estate, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.faults = faults
-	th, err := newThrottler(opts)
+	th, classify, err := newThrottler(opts)
 	if err != nil {
 		return nil, err
 	}
 	s.throttle = th
+	s.latency = newLatencyModel(opts)
+	s.counters = newCounters(classify)
 	return s, nil
 }
 
@@ -174,47 +190,55 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if err := s.decode(c, r, body); err != nil {
-		s.writeError(w, c, proto, err)
-		s.logCall(c, start, err)
-		return
-	}
-	s.opts.Sleep(r, s.opts.Latency)
-	if code, hit := s.faults.Check(c.faultAccount(), c.Region, service+":"+c.Action); hit {
-		err := &APIError{Code: code, Message: defaultMessage(code, c)}
-		s.writeError(w, c, proto, err)
-		s.logCall(c, start, err)
-		return
-	}
-	if ok, code := s.throttle.Allow(c.Account, c.Region, service, c.Action, c.Paginated); !ok {
-		err := &APIError{Code: code, Message: "Rate exceeded"}
-		if code == "RequestLimitExceeded" {
-			err.Message = "Request limit exceeded."
+		if c.Action != "" {
+			s.counters.end(c, nil, err, false)
 		}
 		s.writeError(w, c, proto, err)
 		s.logCall(c, start, err)
 		return
 	}
-	h, ok := handlers[service+":"+c.Action]
-	if !ok {
-		err := apiErr(invalidAction(proto), "The action %s is not valid for this web service.", c.Action)
-		s.writeError(w, c, proto, err)
-		s.logCall(c, start, err)
-		return
+	bucket := s.counters.begin(c)
+	out, apiErr, throttled := s.answer(c)
+	// The latency is paid after the throttle took its token (the call
+	// reached AWS) and scales with the items the answer carries.
+	s.opts.Sleep(r, s.latency.delay(c.Items))
+	if apiErr == nil {
+		if err := s.writeOutput(w, c, out); err != nil {
+			// The estate was validated at load; an encoding failure is a
+			// simulator bug, reported as AWS reports its own failures.
+			apiErr = apiErr500(err)
+		}
 	}
-	out, apiErr := h(s, c)
 	if apiErr != nil {
+		c.Items = 0
 		s.writeError(w, c, proto, apiErr)
-		s.logCall(c, start, apiErr)
-		return
 	}
-	if err := s.writeOutput(w, c, out); err != nil {
-		// The estate was validated at load; an encoding failure is a
-		// simulator bug, reported as AWS reports its own failures.
-		s.writeError(w, c, proto, apiErr500(err))
-		s.logCall(c, start, apiErr500(err))
-		return
+	s.counters.end(c, bucket, apiErr, throttled)
+	s.logCall(c, start, apiErr)
+}
+
+// answer decides a decoded call: an injected fault, a throttle, or the
+// operation's handler.
+func (s *Server) answer(c *call) (out map[string]any, e *APIError, throttled bool) {
+	if code, hit := s.faults.Check(c.faultAccount(), c.Region, c.Service+":"+c.Action); hit {
+		return nil, &APIError{Code: code, Message: defaultMessage(code, c)}, false
 	}
-	s.logCall(c, start, nil)
+	if ok, code := s.throttle.Allow(c.Account, c.Region, c.Service, c.Action, c.Paginated); !ok {
+		e := &APIError{Code: code, Message: "Rate exceeded"}
+		if code == "RequestLimitExceeded" {
+			e.Message = "Request limit exceeded."
+		}
+		return nil, e, true
+	}
+	h, ok := handlers[c.Service+":"+c.Action]
+	if !ok {
+		return nil, apiErr(invalidAction(c.Model.Metadata.Protocol), "The action %s is not valid for this web service.", c.Action), false
+	}
+	out, e = h(s, c)
+	if e != nil {
+		c.Items = 0
+	}
+	return out, e, false
 }
 
 func apiErr500(err error) *APIError {

@@ -63,7 +63,12 @@ func describeInstanceInformation(s *Server, c *call) (map[string]any, *APIError)
 	}
 	doc := s.regionFile(c, "ssm/describe-instance-information")
 	all, _ := doc["InstanceInformationList"].([]any)
-	tags := s.instanceTags(c)
+	// Only tag filters read the instances' tags; building the map costs a
+	// walk over every instance of the region, on every page.
+	var tags map[string]map[string]string
+	if tagFilters > 0 {
+		tags = s.instanceTags(c)
+	}
 	items := []any{}
 	for _, it := range all {
 		info, _ := it.(map[string]any)

@@ -35,6 +35,11 @@
 // TooManyRequestsException (Organizations). IAM and Organizations are
 // global, so their buckets ignore the region.
 //
+// BucketOf names the bucket a call would draw from, which the simulator's
+// counters use to track calls in flight per bucket; Policy.Uniform gives
+// every action of a service one shape, which is how experiments choose the
+// SSM numbers AWS does not publish.
+//
 // Invariants: time comes only from the injected Clock, so tests are exact
 // and never sleep; a bucket starts full, never holds more than its
 // capacity, and refills continuously (tokens = min(capacity, tokens +

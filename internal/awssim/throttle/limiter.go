@@ -32,10 +32,24 @@ type Limiter struct {
 	policies map[string]Policy
 
 	mu      sync.Mutex
-	buckets map[bucketKey]*Bucket
+	buckets map[BucketID]*Bucket
 }
 
-type bucketKey struct{ account, region, service, bucket string }
+// BucketID names one token bucket: an account, a region ("" for the
+// buckets of a global service), a service, and the bucket's name (the
+// action, with " (unpaginated)" appended for an unpaginated bucket).
+type BucketID struct {
+	Account, Region, Service, Bucket string
+}
+
+// String renders the id as account/region/service/bucket.
+func (b BucketID) String() string {
+	region := b.Region
+	if region == "" {
+		region = "global"
+	}
+	return b.Account + "/" + region + "/" + b.Service + "/" + b.Bucket
+}
 
 // NewLimiter returns a Limiter for opts, or an error naming what in opts
 // is unusable.
@@ -62,7 +76,7 @@ func NewLimiter(opts Options) (*Limiter, error) {
 		}
 		policies[svc] = p.Clone()
 	}
-	l := &Limiter{clock: clock, scale: scale, policies: policies, buckets: map[bucketKey]*Bucket{}}
+	l := &Limiter{clock: clock, scale: scale, policies: policies, buckets: map[BucketID]*Bucket{}}
 	// Check every limit as it will be used, so Allow never meets a bucket
 	// NewBucket refuses.
 	for _, svc := range slices.Sorted(maps.Keys(policies)) {
@@ -105,7 +119,7 @@ func (l *Limiter) Allow(account, region, service, action string, paginated bool)
 	if p.Global {
 		region = ""
 	}
-	k := bucketKey{account: account, region: region, service: service, bucket: name}
+	k := BucketID{Account: account, Region: region, Service: service, Bucket: name}
 	l.mu.Lock()
 	b := l.buckets[k]
 	if b == nil {
@@ -132,6 +146,23 @@ func (l *Limiter) Classify(service, action string, paginated bool) (bucket strin
 	}
 	name, lim := p.classify(action, paginated)
 	return name, l.scaled(lim), true
+}
+
+// BucketOf names the bucket a call draws from, the one Allow would spend
+// a token of. ok is false for a service without a policy.
+func (l *Limiter) BucketOf(account, region, service, action string, paginated bool) (id BucketID, ok bool) {
+	if l == nil {
+		return BucketID{}, false
+	}
+	p, known := l.policies[service]
+	if !known {
+		return BucketID{}, false
+	}
+	name, _ := p.classify(action, paginated)
+	if p.Global {
+		region = ""
+	}
+	return BucketID{Account: account, Region: region, Service: service, Bucket: name}, true
 }
 
 // Code returns the error code service throttles with, "" for a service

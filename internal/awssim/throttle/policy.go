@@ -26,6 +26,19 @@ type Policy struct {
 	Actions map[string]Limit
 }
 
+// Uniform returns a copy of p in which every action's bucket has the shape
+// l: the read and write buckets, and every action with a shape of its
+// own. The unpaginated bucket, if any, is kept. It is how a service AWS
+// publishes no numbers for (SSM) is given the numbers of an experiment.
+func (p Policy) Uniform(l Limit) Policy {
+	p = p.Clone()
+	p.Read, p.Write = l, l
+	for a := range p.Actions {
+		p.Actions[a] = l
+	}
+	return p
+}
+
 // Clone returns a deep copy of p, safe to modify.
 func (p Policy) Clone() Policy {
 	p.UnpaginatedActions = slices.Clone(p.UnpaginatedActions)
