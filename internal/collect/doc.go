@@ -10,9 +10,10 @@
 //     collected); Collect itself fails only when nothing can be collected
 //     at all (no caller identity, an organization that cannot be listed).
 //   - Calls are paced per account, region, service and action by a
-//     client-side limiter sized to AWS's published EC2 token buckets, and
-//     adaptively for SSM, which publishes none; the SDK's standard retryer
-//     absorbs what is still throttled. A throttle that clears leaves no
+//     client-side limiter that starts from AWS's published EC2 token
+//     buckets (and a moderate pace for services that publish none) and
+//     adapts to the throttles it meets; the SDK's standard retryer absorbs
+//     what is still throttled. A throttle that clears leaves no
 //     trace; one that does not becomes a gap of class "throttled".
 //   - Results never depend on goroutine order: the snapshot is normalized
 //     (sorted) before it is returned.
