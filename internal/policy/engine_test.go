@@ -147,3 +147,21 @@ func TestUnknownProfileAndDatacenterAreRefused(t *testing.T) {
 		t.Error("unknown datacenter accepted")
 	}
 }
+
+// Every catalog rule has a heading in policies/README.md: SARIF reports
+// link to it (helpUri …/policies/README.md#<rule-id>).
+func TestEveryRuleHasAnAnchorInThePoliciesREADME(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "policies", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range e.Rules() {
+		if r.BuiltIn && !strings.Contains(string(b), "\n### "+r.ID+"\n") {
+			t.Errorf("policies/README.md has no heading ### %s", r.ID)
+		}
+	}
+}
