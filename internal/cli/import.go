@@ -57,7 +57,7 @@ func importEstate(c *cobra.Command, env *Env, dir, kernelSource string, quiet bo
 	cfg.RetryMaxAttempts = 1
 	opts := collect.Options{
 		Regions: []string{collect.AllRegions}, Org: est.ListAccounts != nil, KernelSource: kernelSource,
-		PollInterval: -1, Now: env.Now, Progress: newProgress(env.Stderr, quiet),
+		PollInterval: -1, Now: env.Now, Unpaced: true, Progress: newProgress(env.Stderr, quiet),
 		Tool: model.Tool{Name: "pdr-audit", Version: version}, Source: "import",
 	}
 	if opts.Org {

@@ -54,6 +54,10 @@ type Options struct {
 	Tool model.Tool
 	// Source is recorded as the scope's source ("collect" or "import").
 	Source string
+	// Unpaced turns the client-side pacer off: for an endpoint with no
+	// throttling of its own, such as import's in-process estate, pacing to
+	// AWS's buckets would only make the run slower.
+	Unpaced bool
 }
 
 // Progress receives collection progress. Implementations must be safe for
@@ -215,7 +219,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 		go func() {
 			defer wg.Done()
 			acctWG.Wait()
-			results[i].InstanceProfiles = collectIAM(ctx, a, results[i].Regions, gaps)
+			results[i].InstanceProfiles = collectIAM(ctx, a, results[i].Regions, opts, gaps)
 		}()
 	}
 	wg.Wait()
@@ -235,8 +239,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 func collectRegion(ctx context.Context, a *account, region string, opts Options, gaps *gap.Set) model.Region {
 	cfg := a.cfg.Copy()
 	cfg.Region = region
-	p := newPacer()
-	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), p.middleware)
+	paced(&cfg, opts)
 	r := model.Region{Name: region}
 	scope := gap.Scope{Set: gaps, Account: a.id, Region: region}
 	ec2collect.Collect(ctx, ec2.NewFromConfig(cfg), &r, scope)
@@ -245,7 +248,7 @@ func collectRegion(ctx context.Context, a *account, region string, opts Options,
 }
 
 // collectIAM reads the instance profiles the account's instances use.
-func collectIAM(ctx context.Context, a *account, regions []model.Region, gaps *gap.Set) []model.InstanceProfile {
+func collectIAM(ctx context.Context, a *account, regions []model.Region, opts Options, gaps *gap.Set) []model.InstanceProfile {
 	var arns []string
 	for _, r := range regions {
 		for _, in := range r.Instances {
@@ -258,9 +261,17 @@ func collectIAM(ctx context.Context, a *account, regions []model.Region, gaps *g
 		return nil
 	}
 	cfg := a.cfg.Copy()
-	p := newPacer()
-	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), p.middleware)
+	paced(&cfg, opts)
 	return iamcollect.Collect(ctx, iam.NewFromConfig(cfg), sortedUnique(arns), gap.Scope{Set: gaps, Account: a.id, Region: "global"})
+}
+
+// paced gives a configuration a pacer of its own (one per account and
+// region), unless the options turn pacing off.
+func paced(cfg *aws.Config, opts Options) {
+	if opts.Unpaced {
+		return
+	}
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), newPacer().middleware)
 }
 
 // listOrgAccounts returns the organization's active accounts.

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
+
+	"github.com/pdr-audit/pdr-audit/internal/collect/gap"
 )
 
 // bucket is a client-side token bucket: the rate and burst a service lets
@@ -111,7 +113,7 @@ func (a *adaptiveLimiter) observe(err error) {
 	defer a.mu.Unlock()
 	cur := a.rate()
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && throttleCode(apiErr.ErrorCode()) {
+	if errors.As(err, &apiErr) && gap.IsThrottle(apiErr.ErrorCode()) {
 		next := cur / 2
 		if elapsed := now.Sub(a.runStart).Seconds(); a.successes >= minRun && elapsed > 0 {
 			next = backoffShare * min(cur, float64(a.successes)/elapsed)
@@ -136,15 +138,6 @@ func (a *adaptiveLimiter) observe(err error) {
 			a.lim.SetLimitAt(now, rate.Limit(min(cur*(1+step), a.max)))
 		}
 	}
-}
-
-func throttleCode(code string) bool {
-	switch code {
-	case "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-		"TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown":
-		return true
-	}
-	return false
 }
 
 // middleware waits for a token before every attempt of a call (it sits

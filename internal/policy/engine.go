@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -357,14 +356,4 @@ func merge(rs []finding.Result) []finding.Result {
 		out = append(out, r)
 	}
 	return out
-}
-
-// RuleIDs returns the catalog's ids, sorted.
-func (e *Engine) RuleIDs() []string {
-	ids := make([]string, len(e.rules))
-	for i, r := range e.rules {
-		ids[i] = r.ID
-	}
-	sort.Strings(ids)
-	return ids
 }

@@ -32,6 +32,10 @@ var throttleCodes = map[string]bool{
 	"ProvisionedThroughputExceededException": true, "BandwidthLimitExceeded": true,
 }
 
+// IsThrottle reports whether an AWS error code says a request rate was
+// exceeded: the one list the classifier and the collector's pacer share.
+func IsThrottle(code string) bool { return throttleCodes[code] }
+
 // Classify returns the gap class, the AWS error code ("" when the error is
 // not an AWS API error) and a one-line message for err.
 func Classify(err error) (class, code, message string) {
