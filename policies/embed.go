@@ -1,8 +1,8 @@
 // Package policies embeds pdr-audit's default policy bundle: the Rego
 // rules of the PDR catalog (pdr/), the profile data they read
 // (data/profiles/<profile>/*.json) and the snapshot's JSON Schema
-// (schema/). internal/policy loads it; internal/report reads
-// only the profiles' network.json, for the HTML report's path matrices.
+// (schema/). internal/policy loads it; nothing else should
+// (reports get the network requirements from policy.Engine).
 package policies
 
 import "embed"

@@ -259,7 +259,7 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 		rep.Baseline = report.NewBaseline(baseline, rep.Results)
 	}
 	if slices.ContainsFunc(outputs, func(out reportOutput) bool { return out.format == "html" }) {
-		rep.Network = report.NewNetworkView(snap, rep) // the HTML report's AZ grid and path matrices
+		rep.Network = report.NewNetworkView(snap, rep, engine.NetworkRequirements()) // the HTML report's AZ grid and path matrices
 	}
 	if err := writeOutputs(env, rep, outputs); err != nil {
 		return err

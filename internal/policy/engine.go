@@ -43,6 +43,8 @@ type Engine struct {
 	resources rego.PreparedEvalQuery
 	compiler  *ast.Compiler
 	store     storage.Store
+	// network is the profile's network data (data.profile.network) as JSON.
+	network []byte
 }
 
 // New loads, compiles and prepares the rules once.
@@ -86,7 +88,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	store := inmem.NewFromObject(data)
-	e := &Engine{opts: opts, rules: rules, compiler: compiler, store: store}
+	network, err := json.Marshal(profile["network"])
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: network data: %w", opts.Profile, err)
+	}
+	e := &Engine{opts: opts, rules: rules, compiler: compiler, store: store, network: network}
 	prepare := func(query string) (rego.PreparedEvalQuery, error) {
 		ropts := append([]func(*rego.Rego){
 			rego.Compiler(compiler), rego.Store(store), rego.Query(query), rego.StrictBuiltinErrors(true),
@@ -128,6 +134,11 @@ func toPlain(v map[string]any) (map[string]any, error) {
 
 // Rules returns the catalog, sorted by id.
 func (e *Engine) Rules() []Rule { return slices.Clone(e.rules) }
+
+// NetworkRequirements returns the profile's network data (network.json,
+// the rules' data.profile.network) as JSON, for reports that draw the paths
+// the rules check.
+func (e *Engine) NetworkRequirements() []byte { return e.network }
 
 // Profile returns the profile the engine evaluates.
 func (e *Engine) Profile() string { return e.opts.Profile }

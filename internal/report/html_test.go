@@ -276,7 +276,9 @@ var (
 	demoOnce   sync.Once
 	demoReport *Report
 	demoSnap   *model.Snapshot
-	demoErr    error
+	// demoNetwork is the demo profile's network data, as the engine gives it.
+	demoNetwork []byte
+	demoErr     error
 )
 
 // demo audits testdata/estates/demo in-process the way `pdr-audit audit
@@ -325,7 +327,8 @@ func demo(t *testing.T) (*Report, *model.Snapshot) {
 		}
 		demoReport = New(results, snap.Gaps, Meta{Tool: Tool{Name: "pdr-audit", Version: "test"}, Profile: engine.Profile(),
 			Datacenter: "us", GeneratedAt: now(), Rules: rules})
-		demoReport.Network = NewNetworkView(snap, demoReport)
+		demoNetwork = engine.NetworkRequirements()
+		demoReport.Network = NewNetworkView(snap, demoReport, demoNetwork)
 		demoSnap = snap
 	})
 	if demoErr != nil {
@@ -456,7 +459,7 @@ func TestDemoHTMLIsSelfContained(t *testing.T) {
 	// Building the view and rendering again gives the same bytes.
 	_, snap := demo(t)
 	again := *r
-	again.Network = NewNetworkView(snap, &again)
+	again.Network = NewNetworkView(snap, &again, demoNetwork)
 	var buf2 bytes.Buffer
 	if err := WriteHTML(&buf2, &again); err != nil {
 		t.Fatal(err)

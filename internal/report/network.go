@@ -4,14 +4,12 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
 	"github.com/pdr-audit/pdr-audit/internal/finding"
 	"github.com/pdr-audit/pdr-audit/internal/model"
 	"github.com/pdr-audit/pdr-audit/internal/netpath"
-	"github.com/pdr-audit/pdr-audit/policies"
 )
 
 // Resource kinds of the catalog that name who is who: the results of a
@@ -255,17 +253,15 @@ type profileNetwork struct {
 	} `json:"appliance_egress"`
 }
 
-// ProfileRequirements reads the network requirements of a profile of the
-// embedded bundle for a data center: the same data the rules read
-// (data.profile.network), so the matrices ask the rules' questions.
-func ProfileRequirements(profile, datacenter string) (Requirements, error) {
-	b, err := policies.FS.ReadFile(path.Join("data", "profiles", profile, "network.json"))
-	if err != nil {
-		return Requirements{}, fmt.Errorf("network requirements of profile %q: %w", profile, err)
-	}
+// ParseRequirements reads the network requirements of a data center from a
+// profile's network data (network.json, which policy.Engine hands out with
+// NetworkRequirements): the same data the rules read as
+// data.profile.network, so the matrices ask the rules' questions. name
+// names the profile in errors.
+func ParseRequirements(name string, network []byte, datacenter string) (Requirements, error) {
 	var n profileNetwork
-	if err := json.Unmarshal(b, &n); err != nil {
-		return Requirements{}, fmt.Errorf("network requirements of profile %q: %w", profile, err)
+	if err := json.Unmarshal(network, &n); err != nil {
+		return Requirements{}, fmt.Errorf("network requirements of profile %q: %w", name, err)
 	}
 	var req Requirements
 	for _, p := range n.AgentToAppliance {
@@ -273,7 +269,7 @@ func ProfileRequirements(profile, datacenter string) (Requirements, error) {
 	}
 	egress, ok := n.ApplianceEgress[datacenter]
 	if !ok {
-		return Requirements{}, fmt.Errorf("profile %q has no appliance egress for data center %q", profile, datacenter)
+		return Requirements{}, fmt.Errorf("profile %q has no appliance egress for data center %q", name, datacenter)
 	}
 	for _, e := range egress {
 		req.ApplianceEgress = append(req.ApplianceEgress, Egress{Proto: e.Proto, Port: e.Port, To: e.To, Purpose: e.Purpose})
@@ -282,14 +278,20 @@ func ProfileRequirements(profile, datacenter string) (Requirements, error) {
 }
 
 // NewNetworkView builds the network view of report r over snap, with the
-// requirements of r's profile and data center. It returns nil when snap is
-// nil. When the requirements cannot be read, the path matrices are left
-// out and Note says why; the coverage grid never needs them.
-func NewNetworkView(snap *model.Snapshot, r *Report) *NetworkView {
+// requirements in network (the profile's network data) for r's data
+// center. It returns nil when snap is nil. When the requirements are
+// missing or cannot be read, the path matrices are left out and Note says
+// why; the coverage grid never needs them.
+func NewNetworkView(snap *model.Snapshot, r *Report, network []byte) *NetworkView {
 	if snap == nil || r == nil {
 		return nil
 	}
-	req, err := ProfileRequirements(r.Profile, cmp.Or(r.Datacenter, "us"))
+	if network == nil {
+		v := BuildNetworkView(snap, r, nil)
+		v.Note = "the path matrices are left out: no network requirements were given"
+		return v
+	}
+	req, err := ParseRequirements(r.Profile, network, cmp.Or(r.Datacenter, "us"))
 	if err != nil {
 		v := BuildNetworkView(snap, r, nil)
 		v.Note = fmt.Sprintf("the path matrices are left out: %v", err)

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"github.com/pdr-audit/pdr-audit/policies"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -189,20 +191,36 @@ func TestDemoNetworkViewAgreesWithTheResults(t *testing.T) {
 	}
 }
 
-func TestProfileRequirements(t *testing.T) {
+// embeddedNetwork reads a profile's network data from the embedded bundle,
+// as policy.Engine.NetworkRequirements hands it to the CLI.
+func embeddedNetwork(t *testing.T, profile string) []byte {
+	t.Helper()
+	b, err := policies.FS.ReadFile(path.Join("data", "profiles", profile, "network.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseRequirements(t *testing.T) {
 	tests := []struct {
 		name, profile, dc string
+		network           []byte
 		egress            int
 		err               string
 	}{
-		{"the US data center has thirteen required paths", "pdr-2020-03", "us", 13, ""},
-		{"the EU data center has eight", "pdr-2018-10", "eu", 8, ""},
-		{"an unknown data center is an error", "pdr-2020-03", "ap", 0, `no appliance egress for data center "ap"`},
-		{"an unknown profile is an error", "pdr-1999-01", "us", 0, `network requirements of profile "pdr-1999-01"`},
+		{"the US data center has thirteen required paths", "pdr-2020-03", "us", nil, 13, ""},
+		{"the EU data center has eight", "pdr-2018-10", "eu", nil, 8, ""},
+		{"an unknown data center is an error", "pdr-2020-03", "ap", nil, 0, `no appliance egress for data center "ap"`},
+		{"malformed network data is an error", "pdr-1999-01", "us", []byte("{"), 0, `network requirements of profile "pdr-1999-01"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := ProfileRequirements(tt.profile, tt.dc)
+			network := tt.network
+			if network == nil {
+				network = embeddedNetwork(t, tt.profile)
+			}
+			req, err := ParseRequirements(tt.profile, network, tt.dc)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error %v, want one containing %q", err, tt.err)
@@ -237,16 +255,14 @@ func TestGroupByDestinationKeepsFirstAppearance(t *testing.T) {
 
 func TestNetworkViewWithoutRequirementsKeepsTheGrid(t *testing.T) {
 	r, snap := demo(t)
-	cp := *r
-	cp.Profile = "pdr-1999-01"
-	v := NewNetworkView(snap, &cp)
+	v := NewNetworkView(snap, r, nil)
 	if v == nil || len(v.Coverage) == 0 {
 		t.Fatal("no coverage grid without the requirements")
 	}
 	if v.Egress != nil || len(v.AgentPaths) != 0 || !strings.Contains(v.Note, "the path matrices are left out") {
 		t.Errorf("egress %v, %d agent tables, note %q; want no matrices and a note", v.Egress, len(v.AgentPaths), v.Note)
 	}
-	if NewNetworkView(nil, r) != nil {
+	if NewNetworkView(nil, r, embeddedNetwork(t, "pdr-2020-03")) != nil {
 		t.Error("a view without a snapshot is not nil")
 	}
 }
