@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pdr-audit/pdr-audit/internal/model"
 	"github.com/pdr-audit/pdr-audit/internal/netpath"
@@ -16,6 +17,9 @@ import (
 
 // reachFlags are the flags of `pdr-audit reach`.
 type reachFlags struct {
+	// live are collect's scope flags: with neither --snapshot nor
+	// --estate, reach collects the scope live first.
+	live             scopeFlags
 	snapshot, estate string
 	from, to         string
 	proto            string
@@ -26,7 +30,7 @@ type reachFlags struct {
 func newReachCmd(env *Env) *cobra.Command {
 	var f reachFlags
 	c := &cobra.Command{
-		Use:   "reach (--snapshot FILE | --estate DIR) --from ID --to DEST [--proto tcp --port N] [--format text|json]",
+		Use:   "reach [--snapshot FILE | --estate DIR | scope flags] --from ID --to DEST [--proto tcp --port N] [--format text|json]",
 		Short: "Say whether traffic from an instance reaches a destination, and what blocks it",
 		Long: "reach answers one question the way AWS would route and filter the packet: the\n" +
 			"source's security groups, its subnet's network ACL, its route table, internet or NAT\n" +
@@ -34,6 +38,10 @@ func newReachCmd(env *Env) *cobra.Command {
 			"through the ACLs. It prints the verdict, the path (each component and the rule that\n" +
 			"admitted the traffic), and the first component that blocks it, or what the snapshot\n" +
 			"could not show.\n\n" +
+			"The snapshot comes from --snapshot, from --estate (imported in-process), or, with\n" +
+			"neither, from live collection with collect's scope flags (--profile, --regions,\n" +
+			"--endpoint-url, --accounts/--org with --role-name …; kernels are not read unless\n" +
+			"--kernel-source asks).\n\n" +
 			"--from is an instance (i-…) or network interface (eni-…). --to is an instance or\n" +
 			"interface, an IPv4 address or CIDR (every address in it must be reachable),\n" +
 			"\"internet\" (every public address), or service:NAME for an AWS service of the\n" +
@@ -45,7 +53,7 @@ func newReachCmd(env *Env) *cobra.Command {
 			"hold), 1 for any other error.",
 		Example: "  pdr-audit reach --estate testdata/estates/demo --from i-075c290c942530871 --to 204.110.218.96/27 --proto tcp --port 4138\n" +
 			"  pdr-audit reach --snapshot snap.json --from i-03fd9e1be4b90b541 --to service:ssm --port 443 --format json",
-		RunE: func(c *cobra.Command, _ []string) error { return runReach(c, env, f) },
+		RunE: func(c *cobra.Command, _ []string) error { return runReach(c, env, &f) },
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.snapshot, "snapshot", "", "snapshot file to read (from collect or import)")
@@ -56,13 +64,18 @@ func newReachCmd(env *Env) *cobra.Command {
 	fl.IntVar(&f.port, "port", 0, "destination port (tcp and udp)")
 	fl.StringVar(&f.format, "format", "text", "output format: text or json")
 	c.MarkFlagsMutuallyExclusive("snapshot", "estate")
-	c.MarkFlagsOneRequired("snapshot", "estate")
+	f.live.register(c)
 	_ = c.MarkFlagRequired("from")
 	_ = c.MarkFlagRequired("to")
 	return c
 }
 
-func runReach(c *cobra.Command, env *Env, f reachFlags) error {
+func runReach(c *cobra.Command, env *Env, f *reachFlags) error {
+	if f.snapshot != "" || f.estate != "" {
+		if set := changedScopeFlags(c); len(set) > 0 {
+			return usageErrorf("%s applies to live collection, not to --snapshot or --estate", strings.Join(set, ", "))
+		}
+	}
 	if f.format != "text" && f.format != "json" {
 		return usageErrorf("--format %q: want text or json", f.format)
 	}
@@ -104,10 +117,31 @@ func runReach(c *cobra.Command, env *Env, f reachFlags) error {
 	return nil
 }
 
-// loadReachSnapshot reads --snapshot or imports --estate.
-func loadReachSnapshot(c *cobra.Command, env *Env, f reachFlags) (*model.Snapshot, error) {
+// changedScopeFlags names the live-collection flags set on the command
+// line (--quiet aside).
+func changedScopeFlags(c *cobra.Command) []string {
+	var scratch scopeFlags
+	tmp := &cobra.Command{}
+	scratch.register(tmp)
+	var set []string
+	tmp.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Name != "quiet" && c.Flags().Changed(fl.Name) {
+			set = append(set, "--"+fl.Name)
+		}
+	})
+	return set
+}
+
+// loadReachSnapshot reads --snapshot, imports --estate, or collects live.
+func loadReachSnapshot(c *cobra.Command, env *Env, f *reachFlags) (*model.Snapshot, error) {
 	if f.estate != "" {
 		return importEstate(c, env, f.estate, "none", true)
+	}
+	if f.snapshot == "" {
+		if !c.Flags().Changed("kernel-source") {
+			f.live.kernelSource = "none" // reachability needs no kernels
+		}
+		return collectLive(c, env, &f.live)
 	}
 	b, err := os.ReadFile(f.snapshot)
 	if err != nil {

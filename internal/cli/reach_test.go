@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/pdr-audit/pdr-audit/internal/awssim"
 	"maps"
 	"os"
 	"path/filepath"
@@ -177,7 +178,8 @@ func TestReachCommandLineErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no snapshot or estate", []string{"--from", "i-a", "--to", "i-b", "--port", "1"}, ExitUsage, "snapshot"},
+		{"no snapshot or estate collects live, which needs a region", []string{"--from", "i-a", "--to", "i-b", "--port", "1"}, ExitUsage, "no region"},
+		{"live-collection flags with a snapshot", []string{"--snapshot", snap, "--regions", "us-east-1", "--from", "i-a", "--to", "i-b", "--port", "1"}, ExitUsage, "--regions applies to live collection"},
 		{"both a snapshot and an estate", []string{"--snapshot", snap, "--estate", "x", "--from", "i-a", "--to", "i-b", "--port", "1"}, ExitUsage, "snapshot"},
 		{"no --from", []string{"--snapshot", snap, "--to", "i-b", "--port", "1"}, ExitUsage, `"from"`},
 		{"an unknown protocol", []string{"--snapshot", snap, "--from", "i-a", "--to", "i-b", "--proto", "sctp"}, ExitUsage, `--proto "sctp"`},
@@ -212,5 +214,18 @@ func TestReachHelpDocumentsExitCodes(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("help lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// With neither --snapshot nor --estate, reach collects live: here through
+// the simulator, as against AWS with --endpoint-url.
+func TestReachCollectsLiveWithCollectsScopeFlags(t *testing.T) {
+	isolateAWS(t)
+	sim := simtest.Start(t, filepath.Join(simtest.EstatesDir(t), "demo"), awssim.Options{})
+	// The analytics appliance's NACL denies event transport (the demo story).
+	code, stdout, stderr := runCLI(t, "reach", "--endpoint-url", sim.URL, "--regions", "eu-west-1", "--quiet",
+		"--from", "i-075c290c942530871", "--to", "204.110.218.96/27", "--proto", "tcp", "--port", "4138")
+	if code != ExitFindings || !strings.Contains(stdout, "acl-0c9a789bd61d2105f") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want blocked (3) by acl-0c9a789bd61d2105f", code, stdout, stderr)
 	}
 }
