@@ -1,17 +1,13 @@
 package awssim
 
 import (
-	"encoding/xml"
 	"fmt"
-	"io"
 	"sort"
 
 	"github.com/pdr-audit/pdr-audit/internal/awssim/fault"
 	"github.com/pdr-audit/pdr-audit/internal/awssim/simmodel"
 	"github.com/pdr-audit/pdr-audit/internal/awssim/throttle"
 )
-
-func xmlEscape(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s)) }
 
 // persistentOnly injects only the faults with neither first nor rate: the
 // reads that failed when evidence was gathered (used by offline import).

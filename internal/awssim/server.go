@@ -3,6 +3,7 @@ package awssim
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -459,9 +460,7 @@ func (s *Server) writeError(w http.ResponseWriter, c *call, proto string, e *API
 }
 
 func escape(buf *bytes.Buffer, s string) {
-	var b strings.Builder
-	_ = xmlEscape(&b, s)
-	buf.WriteString(b.String())
+	_ = xml.EscapeText(buf, []byte(s))
 }
 
 // callRecord is one line of the calls log.
