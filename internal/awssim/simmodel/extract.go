@@ -22,13 +22,25 @@ var Served = map[string][]string{
 		"DescribeRegions", "DescribeRouteTables", "DescribeSecurityGroups",
 		"DescribeSubnets", "DescribeVpcEndpoints", "DescribeVpcs",
 		"GetManagedPrefixListEntries",
+		// Write operations, for remediation (apply and rollback).
+		"AssociateIamInstanceProfile", "AuthorizeSecurityGroupEgress",
+		"AuthorizeSecurityGroupIngress", "CreateNetworkAclEntry", "CreateSecurityGroup",
+		"CreateVpcEndpoint", "DeleteNetworkAclEntry", "DeleteSecurityGroup",
+		"DeleteVpcEndpoints", "DescribeIamInstanceProfileAssociations",
+		"DisassociateIamInstanceProfile", "ModifyInstanceAttribute",
+		"RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress", "RunInstances",
+		"TerminateInstances",
 	},
 	"ssm": {
 		"DescribeInstanceInformation", "GetCommandInvocation", "GetInventory",
 		"GetServiceSetting", "ListInventoryEntries", "SendCommand",
 	},
-	"sts":           {"AssumeRole", "GetCallerIdentity"},
-	"iam":           {"GetInstanceProfile", "ListAttachedRolePolicies"},
+	"sts": {"AssumeRole", "GetCallerIdentity"},
+	"iam": {
+		"AttachRolePolicy", "DetachRolePolicy", "GetInstanceProfile",
+		"ListAttachedRolePolicies",
+	},
+	"securityhub":   {"BatchImportFindings"},
 	"organizations": {"ListAccounts"},
 }
 

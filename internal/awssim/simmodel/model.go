@@ -153,7 +153,7 @@ var (
 )
 
 // Services lists the services the simulator serves, by endpoint prefix.
-var Services = []string{"ec2", "iam", "organizations", "ssm", "sts"}
+var Services = []string{"ec2", "iam", "organizations", "securityhub", "ssm", "sts"}
 
 // Load returns the embedded model of a service ("ec2", "ssm", …).
 func Load(service string) (*Model, error) {
