@@ -73,6 +73,12 @@ type Server struct {
 	models   map[string]*simmodel.Model
 	latency  *latencyModel
 	counters *counters
+	// world is the estate as write operations have changed it: the state
+	// every read sees, kept for the server's lifetime (world.go).
+	world *world
+	// hub holds the findings Security Hub's BatchImportFindings received
+	// (securityhub.go).
+	hub *hubStore
 
 	mu       sync.Mutex
 	keys     map[string]credential    // access key ids issued by AssumeRole
@@ -119,6 +125,8 @@ func NewServer(est *Estate, opts Options) (*Server, error) {
 	s.throttle = th
 	s.latency = newLatencyModel(opts)
 	s.counters = newCounters(classify)
+	s.world = newWorld(est)
+	s.hub = newHubStore()
 	return s, nil
 }
 
