@@ -36,6 +36,40 @@ type Config struct {
 	// ExcludeVPCs and ExcludeAccounts are left out of the audit.
 	ExcludeVPCs     []string
 	ExcludeAccounts []string
+	// Remediation configures what `pdr-audit plan` may change.
+	Remediation Remediation
+}
+
+// Security group strategies for remediation.
+const (
+	// GroupsExisting adds missing rules to the instance's group that
+	// already carries its PDR rules.
+	GroupsExisting = "existing"
+	// GroupsDedicated creates one PDR group per VPC and role (agents,
+	// appliances) and attaches it to the instances.
+	GroupsDedicated = "dedicated"
+)
+
+// Remediation configures the planner.
+type Remediation struct {
+	// SecurityGroups is GroupsExisting or GroupsDedicated.
+	SecurityGroups string
+	// InstanceProfile is the instance profile (name) to associate with
+	// monitored instances that have none; "" plans no association.
+	InstanceProfile string
+	// Appliance says how to launch a missing Threat Manager appliance.
+	Appliance ApplianceLaunch
+}
+
+// ApplianceLaunch configures deploy-appliance changes.
+type ApplianceLaunch struct {
+	// ImageID is the Threat Manager AMI of the region(s) audited.
+	ImageID string
+	// InstanceType, e.g. c5.large.
+	InstanceType string
+	// SecurityGroups maps a VPC id to the appliance security group to use
+	// there; without one, an existing appliance's groups are used.
+	SecurityGroups map[string]string
 }
 
 // Monitored selects monitored instances by tag: key → value, where the
@@ -67,6 +101,10 @@ func Default() *Config {
 		},
 		ExcludeVPCs:     []string{},
 		ExcludeAccounts: []string{},
+		Remediation: Remediation{
+			SecurityGroups: GroupsExisting,
+			Appliance:      ApplianceLaunch{InstanceType: "c5.large", SecurityGroups: map[string]string{}},
+		},
 	}
 }
 
@@ -205,6 +243,9 @@ func Parse(name string, b []byte) (*Config, error) {
 				return s, nil
 			})
 		},
+		"remediation": func(key string, v *yaml.Node) error {
+			return p.remediation(v, key, &cfg.Remediation)
+		},
 		"exclude_accounts": func(key string, v *yaml.Node) error {
 			return p.list(v, key, &cfg.ExcludeAccounts, func(s string) (string, error) {
 				if !accountRe.MatchString(s) {
@@ -218,6 +259,56 @@ func Parse(name string, b []byte) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+var (
+	profileNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	amiRe         = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	sgRe          = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	typeRe        = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+)
+
+// remediation reads the remediation section.
+func (p parser) remediation(n *yaml.Node, prefix string, r *Remediation) error {
+	pattern := func(re *regexp.Regexp, what string, dst *string) func(string, *yaml.Node) error {
+		return func(key string, v *yaml.Node) error {
+			s, err := p.str(v, key)
+			if err != nil {
+				return err
+			}
+			if !re.MatchString(s) {
+				return p.errorf(v, key, "%q is not %s", s, what)
+			}
+			*dst = s
+			return nil
+		}
+	}
+	return p.mapping(n, prefix, map[string]func(string, *yaml.Node) error{
+		"security_groups": func(key string, v *yaml.Node) error {
+			return p.oneOf(v, key, []string{GroupsExisting, GroupsDedicated}, &r.SecurityGroups)
+		},
+		"instance_profile": pattern(profileNameRe, "an instance profile name", &r.InstanceProfile),
+		"appliance": func(key string, v *yaml.Node) error {
+			return p.mapping(v, key, map[string]func(string, *yaml.Node) error{
+				"image_id":      pattern(amiRe, "an AMI id (ami- and 8 or 17 hex digits)", &r.Appliance.ImageID),
+				"instance_type": pattern(typeRe, "an instance type (family.size)", &r.Appliance.InstanceType),
+				"security_groups": func(key string, v *yaml.Node) error {
+					if err := p.tags(v, key, &r.Appliance.SecurityGroups); err != nil {
+						return err
+					}
+					for vpc, sg := range r.Appliance.SecurityGroups {
+						if !vpcRe.MatchString(vpc) {
+							return p.errorf(v, key+"."+vpc, "%q is not a VPC id", vpc)
+						}
+						if !sgRe.MatchString(sg) {
+							return p.errorf(v, key+"."+vpc, "%q is not a security group id", sg)
+						}
+					}
+					return nil
+				},
+			})
+		},
+	})
 }
 
 // parser walks the node tree of one file.

@@ -39,6 +39,12 @@ exclude_vpcs:
   - vpc-0bf81f5e18895f522
   - vpc-1234abcd
 exclude_accounts: [111122223333, "012345678901"]
+remediation:
+  security_groups: dedicated
+  instance_profile: pdr-ssm
+  appliance:
+    image_id: ami-0123456789abcdef0
+    security_groups: {vpc-0bf81f5e18895f522: sg-0123456789abcdef0}
 `
 	cfg, err := Parse("pdr-audit.yaml", []byte(file))
 	if err != nil {
@@ -51,6 +57,10 @@ exclude_accounts: [111122223333, "012345678901"]
 		Appliances:      Appliances{Tags: map[string]string{"ProductVendor": "AlertLogic"}, NameContains: []string{"ids ", "threat manager"}},
 		ExcludeVPCs:     []string{"vpc-0bf81f5e18895f522", "vpc-1234abcd"},
 		ExcludeAccounts: []string{"012345678901", "111122223333"},
+		// instance_type keeps its default.
+		Remediation: Remediation{SecurityGroups: GroupsDedicated, InstanceProfile: "pdr-ssm",
+			Appliance: ApplianceLaunch{ImageID: "ami-0123456789abcdef0", InstanceType: "c5.large",
+				SecurityGroups: map[string]string{"vpc-0bf81f5e18895f522": "sg-0123456789abcdef0"}}},
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -88,7 +98,11 @@ func TestParseRefusesBadConfigNamingFileKeyAndLine(t *testing.T) {
 		want string
 	}{
 		{"an unknown top-level key is named with its line", "profile: pdr-2018-10\nprofiel: pdr-2020-03\n",
-			"config file c.yaml, line 2, key profiel: unknown key (valid keys: appliances, datacenter, exclude_accounts, exclude_vpcs, monitored, profile, rapid7_region)"},
+			"config file c.yaml, line 2, key profiel: unknown key (valid keys: appliances, datacenter, exclude_accounts, exclude_vpcs, monitored, profile, rapid7_region, remediation)"},
+		{"a malformed appliance AMI is named by its path", "remediation:\n  appliance:\n    image_id: ami-xyz\n",
+			"config file c.yaml, line 3, key remediation.appliance.image_id: \"ami-xyz\" is not an AMI id"},
+		{"an unknown security group strategy lists the valid ones", "remediation:\n  security_groups: shared\n",
+			"config file c.yaml, line 2, key remediation.security_groups: \"shared\" is not one of existing, dedicated"},
 		{"an unknown nested key is named by its path", "monitored:\n  include_tags: {}\n  excluded_tags: {}\n",
 			"config file c.yaml, line 3, key monitored.excluded_tags: unknown key (valid keys: exclude_tags, include_tags)"},
 		{"a bad profile lists the ones this build has", "profile: pdr-2025-01\n",

@@ -94,7 +94,19 @@ type Result struct {
 	Severity     Severity   `json:"severity"`
 	Message      string     `json:"message"`
 	BlockedBy    *Component `json:"blocked_by,omitempty"`
-	Waiver       *Applied   `json:"waiver,omitempty"`
+	// BlockedPaths are the network questions that were blocked (a failure
+	// of a network rule), in the rule's order: what remediation opens.
+	BlockedPaths []Path   `json:"blocked_paths,omitempty"`
+	Waiver       *Applied `json:"waiver,omitempty"`
+}
+
+// Path is one network question: can From reach To on Proto/Port (see
+// netpath.Query).
+type Path struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Proto string `json:"proto"`
+	Port  int    `json:"port"`
 }
 
 // Applied is the waiver that turned a result into Waived.

@@ -79,4 +79,18 @@ type Component struct {
 	// Reason is a sentence for a person, e.g. "acl-0ab… egress rule 90
 	// denies tcp 4138 to 204.110.219.96/27".
 	Reason string `json:"reason,omitempty"`
+	// Traffic is, on a blocking security group or network ACL, the whole
+	// flow it was asked to admit: what a remediation must allow there.
+	Traffic *Traffic `json:"-"`
+}
+
+// Traffic is one flow through a component: an IANA protocol number (-1:
+// every protocol) and its inclusive port range (0-65535 for protocols
+// without ports; type<<8|code for ICMP), and whether it is the reply of
+// the query's traffic (which network ACLs see, security groups do not).
+type Traffic struct {
+	Proto    int
+	FromPort int32
+	ToPort   int32
+	Reply    bool
 }

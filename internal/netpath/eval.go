@@ -709,6 +709,7 @@ func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []f
 			case !en.allow && first == nil:
 				h := hit.first()
 				first = &Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: en.desc(egress),
+					Traffic: f.traffic(reply),
 					Reason: fmt.Sprintf("%s %s rule %s denies %s%s %s %s", n.id, dir, en.name(), what, trafficText(f.proto, h.ports, false), prep,
 						name(h.addrs))}
 			}
@@ -720,6 +721,7 @@ func (q *query) nacl(b *branch, stage int, s *subnetInfo, egress bool, flows []f
 			if first == nil {
 				h := rest.first()
 				first = &Component{ID: n.id, Kind: KindNetworkACL, Direction: dir, Rule: "rule * denies all",
+					Traffic: f.traffic(reply),
 					Reason: fmt.Sprintf("%s %s rule * denies %s%s %s %s: no rule allows it", n.id, dir, what, trafficText(f.proto, h.ports, false), prep,
 						name(h.addrs))}
 			}
@@ -835,7 +837,7 @@ func (q *query) sg(b *branch, stage int, reg *regionInfo, ids []string, egress b
 		h := definite.first()
 		traffic := trafficText(f.proto, h.ports, true)
 		part := name(h.addrs)
-		c := Component{Kind: KindSecurityGroup, Direction: dir}
+		c := Component{Kind: KindSecurityGroup, Direction: dir, Traffic: f.traffic(false)}
 		switch len(ids) {
 		case 0:
 			c.ID, c.Kind = who, KindNetworkInterface

@@ -46,6 +46,11 @@ type flow struct {
 	ports pspan
 }
 
+// traffic exports the flow for a blocking component.
+func (f flow) traffic(reply bool) *Traffic {
+	return &Traffic{Proto: f.proto, FromPort: f.ports.lo, ToPort: f.ports.hi, Reply: reply}
+}
+
 // ICMP echo request and reply in the port dimension (type<<8|code).
 var (
 	echoRequest   = pspan{8 << 8, 8 << 8}

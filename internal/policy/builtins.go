@@ -66,7 +66,18 @@ func reachImpl(bctx rego.BuiltinContext, from, to, proto, port *ast.Term) (*ast.
 	if err := ast.As(port.Value, &q.Port); err != nil {
 		return nil, fmt.Errorf("%s: port: %w", reachName, err)
 	}
-	return ast.NewTerm(verdictValue(e.Reach(q))), nil
+	v := verdictValue(e.Reach(q))
+	if obj, ok := v.(ast.Object); ok && obj.Get(ast.InternedTerm("verdict")).Value.Compare(ast.String(netpath.Allowed)) != 0 {
+		// A path that is not allowed carries its question, so a result
+		// can say which paths a remediation must open (blocked_paths).
+		obj.Insert(ast.InternedTerm("query"), ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("from"), from),
+			ast.Item(ast.InternedTerm("to"), to),
+			ast.Item(ast.InternedTerm("proto"), proto),
+			ast.Item(ast.InternedTerm("port"), port),
+		))
+	}
+	return ast.NewTerm(v), nil
 }
 
 // verdictValue builds the builtin's result object directly, without a

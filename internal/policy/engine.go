@@ -294,6 +294,13 @@ func convert(r Rule, v any) ([]finding.Result, error) {
 				}
 				res.BlockedBy = b
 				continue
+			case "blocked_paths":
+				ps, err := paths(val)
+				if err != nil {
+					return nil, fmt.Errorf("rule %s: blocked_paths: %w", r.ID, err)
+				}
+				res.BlockedPaths = ps
+				continue
 			default:
 				return nil, fmt.Errorf("rule %s: a result has the unknown field %q", r.ID, k)
 			}
@@ -350,6 +357,44 @@ func component(v any) (*finding.Component, error) {
 		}
 	}
 	return c, nil
+}
+
+// paths reads blocked_paths: a list of {from, to, proto, port}.
+func paths(v any) ([]finding.Path, error) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a list, have %T", v)
+	}
+	out := make([]finding.Path, 0, len(items))
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("a path is %T, not an object", it)
+		}
+		var p finding.Path
+		p.From, _ = m["from"].(string)
+		p.To, _ = m["to"].(string)
+		p.Proto, _ = m["proto"].(string)
+		switch n := m["port"].(type) {
+		case json.Number:
+			i, err := n.Int64()
+			if err != nil {
+				return nil, fmt.Errorf("port %s: %w", n, err)
+			}
+			p.Port = int(i)
+		case float64:
+			p.Port = int(n)
+		case int:
+			p.Port = n
+		default:
+			return nil, fmt.Errorf("port is %T, not a number", n)
+		}
+		if p.From == "" || p.To == "" || p.Proto == "" {
+			return nil, fmt.Errorf("a path lacks from, to or proto: %v", m)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // merge keeps one result per rule and resource, the worst by

@@ -448,14 +448,22 @@ net_result(resource, checks, pass_message) := result(resource, "pass", pass_mess
 	[c | some c in checks; not c.verdict.verdict in {"allowed", "blocked"}],
 )
 
-_net_result(resource, blocked, _) := object.union(
+_net_result(resource, blocked, _) := object.union_n([
 	result(resource, "fail", _blocked_message(blocked)),
 	_blocked_by(blocked[0].verdict),
-) if count(blocked) > 0
+	_blocked_paths(blocked),
+]) if count(blocked) > 0
 
 _net_result(resource, [], undecided) := result(resource, "unknown", _unknown_message(undecided)) if {
 	count(undecided) > 0
 }
+
+# _blocked_paths lists the questions of the blocked checks (the builtin adds
+# them to verdicts that are not allowed), for remediation to open them.
+_blocked_paths(blocked) := {"blocked_paths": paths} if {
+	paths := [c.verdict.query | some c in blocked; is_object(c.verdict.query)]
+	count(paths) > 0
+} else := {}
 
 _blocked_by(v) := {"blocked_by": v.blocked_by} if {
 	is_object(v.blocked_by)
