@@ -26,6 +26,11 @@ func subcommands(env *Env) []*cobra.Command {
 		newAuditCmd(env),
 		newRulesCmd(env),
 		newReachCmd(env),
+		newPlanCmd(env),
+		newShowCmd(env),
+		newApplyCmd(env),
+		newRollbackCmd(env),
+		newExportCmd(env),
 	}
 }
 

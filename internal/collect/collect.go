@@ -153,7 +153,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 	for _, acct := range ids {
 		a := &account{id: acct, cfg: cfg}
 		if acct != caller {
-			creds, err := assume(ctx, cfg, acct, opts.RoleName, opts.ExternalID)
+			creds, err := Assume(ctx, cfg, acct, opts.RoleName, opts.ExternalID)
 			if err != nil {
 				gaps.Add(acct, "global", "sts:AssumeRole", "", err)
 				continue
@@ -292,9 +292,9 @@ func listOrgAccounts(ctx context.Context, cfg aws.Config) ([]string, error) {
 	return ids, nil
 }
 
-// assume returns credentials for a role in another account, checking
+// Assume returns credentials for a role in another account, checking
 // them once so that an account that cannot be entered is known up front.
-func assume(ctx context.Context, cfg aws.Config, account, role, externalID string) (aws.CredentialsProvider, error) {
+func Assume(ctx context.Context, cfg aws.Config, account, role, externalID string) (aws.CredentialsProvider, error) {
 	arn := "arn:aws:iam::" + account + ":role/" + role
 	prov := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), arn, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = "pdr-audit"

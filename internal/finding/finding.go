@@ -95,8 +95,10 @@ type Result struct {
 	Message      string     `json:"message"`
 	BlockedBy    *Component `json:"blocked_by,omitempty"`
 	// BlockedPaths are the network questions that were blocked (a failure
-	// of a network rule), in the rule's order: what remediation opens.
-	BlockedPaths []Path   `json:"blocked_paths,omitempty"`
+	// of a network rule), in the rule's order: what remediation opens. The
+	// planner reads them in-process; reports leave them out (a result
+	// blocked on every CIDR of a vendor list would list them all).
+	BlockedPaths []Path   `json:"-"`
 	Waiver       *Applied `json:"waiver,omitempty"`
 }
 
