@@ -394,7 +394,7 @@ func (p *planner) fixGroup(r finding.Result, q finding.Path, c *netpath.Componen
 		return fmt.Sprintf("%s is a group this plan creates and it still blocks", g.ID)
 	}
 	rule := SGRule{Direction: c.Direction, Protocol: protoName(q, c.Traffic), CIDR: peer,
-		Description: fmt.Sprintf("PDR %s (pdr-audit %s)", r.RuleID, strings.ToLower(q.Proto)+portText(q))}
+		Description: fmt.Sprintf("%s %s (pdr-audit)", r.RuleID, strings.ToLower(q.Proto)+portText(q))}
 	if rule.Protocol != "-1" && c.Traffic != nil {
 		rule.FromPort, rule.ToPort = c.Traffic.FromPort, c.Traffic.ToPort
 		if rule.Protocol == "icmp" {
@@ -779,26 +779,27 @@ func (p *planner) planIAM(r finding.Result) {
 				"set remediation.instance_profile to an instance profile whose role has AmazonSSMManagedInstanceCore, or "+manualStep(info.Help))
 			return
 		}
-		arn := "arn:aws:iam::" + ref.account + ":instance-profile/" + name
 		var prof *model.InstanceProfile
 		for i := range acct.InstanceProfiles {
 			if acct.InstanceProfiles[i].Name == name {
 				prof = &acct.InstanceProfiles[i]
-				arn = prof.ARN
 			}
+		}
+		if prof == nil {
+			// The snapshot holds the profiles instances use: one no instance
+			// of the account uses may not exist, and its role is unknown.
+			p.skip(r, fmt.Sprintf("the configured instance profile %s is not in the snapshot of account %s (no instance uses it), so neither its existence nor its role can be checked", name, ref.account),
+				"associate an instance profile whose role has AmazonSSMManagedInstanceCore (aws ec2 associate-iam-instance-profile)")
+			return
 		}
 		ch := p.change("iip|"+ref.inst.ID, func() *Change {
 			return &Change{Action: AssociateInstanceProfile, Account: ref.account, Region: ref.region.Name,
 				Resource: Ref{Type: "instance", ID: ref.inst.ID}, Risk: RiskLow,
-				Before: State{"iam-instance-profile none"}, After: State{"iam-instance-profile " + arn},
-				InstanceProfile: &InstanceProfileChange{InstanceID: ref.inst.ID, ProfileName: name, ProfileARN: arn}}
+				Before: State{"iam-instance-profile none"}, After: State{"iam-instance-profile " + prof.ARN},
+				InstanceProfile: &InstanceProfileChange{InstanceID: ref.inst.ID, ProfileName: name, ProfileARN: prof.ARN}}
 		})
 		ch.motivatedBy(r)
-		ref.inst.IAMInstanceProfileARN = arn
-		if prof == nil {
-			ch.Summary = "the profile was not in the snapshot: its role's policies are not checked"
-			return
-		}
+		ref.inst.IAMInstanceProfileARN = prof.ARN
 		p.attachCore(r, ref.account, prof)
 		return
 	}
@@ -898,6 +899,13 @@ func (p *planner) planAppliances(results []finding.Result) {
 		for {
 			have := p.appliancesIn(reg, vpc)
 			if perAZ && have[az] > 0 || !perAZ && total(have) >= 2 {
+				// Covered, perhaps by appliances this plan launches: they
+				// fix this result too.
+				for _, key := range p.order {
+					if c := p.changes[key]; c.Appliance != nil && c.Appliance.VPCID == vpc && (!perAZ || c.Appliance.AvailabilityZone == az) {
+						c.motivatedBy(r)
+					}
+				}
 				break
 			}
 			target := az
