@@ -970,7 +970,7 @@ func (p *planner) leastCoveredAZ(reg *model.Region, vpc string, have map[string]
 // deploy plans one appliance in a private subnet of az.
 func (p *planner) deploy(r finding.Result, reg *model.Region, vpc, az string) string {
 	launch := p.opts.Config.Remediation.Appliance
-	subnet := p.privateSubnet(reg, vpc, az)
+	subnet, viaNAT := p.privateSubnet(reg, vpc, az)
 	if subnet == "" {
 		return fmt.Sprintf("no private subnet (no public IPs on launch, no route to an internet gateway) in %s of %s", az, vpc)
 	}
@@ -1009,6 +1009,9 @@ func (p *planner) deploy(r finding.Result, reg *model.Region, vpc, az string) st
 				InstanceType: launch.InstanceType, SecurityGroupIDs: groups, Tags: tags}}
 	})
 	ch.After = State(slices.Sorted(slices.Values(append(slices.Clone(before), applianceLine("(new)", subnet)))))
+	if !viaNAT {
+		ch.Summary = "warning: no private subnet of " + az + " routes 0.0.0.0/0 to an available NAT gateway, so the appliance will not reach Alert Logic until one does"
+	}
 	ch.motivatedBy(r)
 	p.changed()
 	return ""
@@ -1017,7 +1020,7 @@ func (p *planner) deploy(r finding.Result, reg *model.Region, vpc, az string) st
 // privateSubnet is a subnet of vpc in az that gives no public IPs and has
 // no route to an internet gateway, preferring one whose default route is a
 // NAT gateway (an appliance reaches Alert Logic through NAT).
-func (p *planner) privateSubnet(reg *model.Region, vpc, az string) string {
+func (p *planner) privateSubnet(reg *model.Region, vpc, az string) (string, bool) {
 	best, bestNAT := "", false
 	var subnets []model.Subnet
 	for _, s := range reg.Subnets {
@@ -1034,7 +1037,8 @@ func (p *planner) privateSubnet(reg *model.Region, vpc, az string) string {
 		igw, nat := false, false
 		for _, route := range rt.Routes {
 			igw = igw || route.TargetType == model.TargetInternetGateway
-			nat = nat || route.DestinationCIDR == "0.0.0.0/0" && route.TargetType == model.TargetNATGateway && route.State != "blackhole"
+			nat = nat || route.DestinationCIDR == "0.0.0.0/0" && route.TargetType == model.TargetNATGateway &&
+				route.State != "blackhole" && natAvailable(reg, route.TargetID)
 		}
 		if igw {
 			continue
@@ -1043,7 +1047,16 @@ func (p *planner) privateSubnet(reg *model.Region, vpc, az string) string {
 			best, bestNAT = s.ID, nat
 		}
 	}
-	return best
+	return best, bestNAT
+}
+
+func natAvailable(reg *model.Region, id string) bool {
+	for _, n := range reg.NATGateways {
+		if n.ID == id {
+			return n.State == "available"
+		}
+	}
+	return false
 }
 
 func routeTableOf(reg *model.Region, vpc, subnet string) *model.RouteTable {
