@@ -163,12 +163,22 @@ func statuses(j *remediate.Journal) []string {
 func TestPlanApplyRollbackRestoresEveryEstate(t *testing.T) {
 	// The instance profile each estate's accounts have.
 	profiles := map[string]string{"demo": "app-s3-reader", "example": "pdr-ssm-instance", "org": "pdr-ssm-core"}
-	for _, estate := range []string{"demo", "example", "org"} {
-		t.Run(estate, func(t *testing.T) {
+	cases := []struct{ name, estate, groups string }{
+		{"demo", "demo", "existing"}, {"example", "example", "existing"}, {"org", "org", "existing"},
+		{"demo with dedicated groups", "demo", "dedicated"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			estate := tc.estate
 			r := newRemediation(t, estate, "")
 			original := r.collect("original.json")
 			before := r.audit("before.json")
-			plan := r.plan("plan.json", "--allow-high-risk", "--config", remediationConfig(t, profiles[estate]))
+			plan := r.plan("plan.json", "--allow-high-risk", "--config", remediationConfig(t, profiles[estate], tc.groups))
+			if tc.groups == "dedicated" && !slices.ContainsFunc(plan.Changes, func(c remediate.Change) bool {
+				return c.SecurityGroup != nil && c.SecurityGroup.Create != nil && len(c.SecurityGroup.AttachTo) > 0
+			}) {
+				t.Fatalf("a plan with dedicated groups creates none: %+v", plan.Changes)
+			}
 			if estate == "demo" && len(plan.Changes) < 5 {
 				t.Fatalf("the demo plan has %d changes, want the security group, ACL, endpoint and IAM fixes", len(plan.Changes))
 			}
@@ -339,9 +349,9 @@ func TestApplyRefusals(t *testing.T) {
 
 // remediationConfig names an instance profile the estate has and
 // an appliance AMI, so the plan holds every kind of change.
-func remediationConfig(t *testing.T, profile string) string {
+func remediationConfig(t *testing.T, profile, groups string) string {
 	p := filepath.Join(t.TempDir(), "pdr-audit.yaml")
-	cfg := "profile: pdr-2020-03\nremediation:\n  instance_profile: " + profile + "\n  appliance:\n    image_id: ami-0123456789abcdef0\n    instance_type: c5.xlarge\n"
+	cfg := "profile: pdr-2020-03\nremediation:\n  security_groups: " + groups + "\n  instance_profile: " + profile + "\n  appliance:\n    image_id: ami-0123456789abcdef0\n    instance_type: c5.xlarge\n"
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +401,7 @@ func TestApplyRefusesAPlanWhoseTargetChanged(t *testing.T) {
 func TestPlanOfTheDemoEstateMatchesItsGoldens(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "plan.json")
 	code, stdout, stderr := runCLI(t, "plan", "--estate", filepath.Join(simtest.EstatesDir(t), "demo"), "-q",
-		"--config", remediationConfig(t, "app-s3-reader"), "--allow-high-risk", "-o", out, "--detailed-exitcode")
+		"--config", remediationConfig(t, "app-s3-reader", "existing"), "--allow-high-risk", "-o", out, "--detailed-exitcode")
 	if code != ExitChanges {
 		t.Fatalf("plan exited %d, want %d (changes): %s", code, ExitChanges, stderr)
 	}

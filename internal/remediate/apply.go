@@ -41,6 +41,7 @@ type EC2API interface {
 	DisassociateIamInstanceProfile(context.Context, *ec2.DisassociateIamInstanceProfileInput, ...func(*ec2.Options)) (*ec2.DisassociateIamInstanceProfileOutput, error)
 	RunInstances(context.Context, *ec2.RunInstancesInput, ...func(*ec2.Options)) (*ec2.RunInstancesOutput, error)
 	TerminateInstances(context.Context, *ec2.TerminateInstancesInput, ...func(*ec2.Options)) (*ec2.TerminateInstancesOutput, error)
+	ModifyInstanceAttribute(context.Context, *ec2.ModifyInstanceAttributeInput, ...func(*ec2.Options)) (*ec2.ModifyInstanceAttributeOutput, error)
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 }
 
@@ -148,6 +149,9 @@ func (a *Applier) Apply(ctx context.Context, p *Plan, planPath string) (*Journal
 		c := &p.Changes[i]
 		e := Entry{ChangeID: c.ID, Action: c.Action, Account: c.Account, Region: c.Region, Resource: c.Resource,
 			Before: c.Before, Status: StatusNotAttempted}
+		if c.SecurityGroup != nil && c.SecurityGroup.Create != nil {
+			e.Dedicated = c.SecurityGroup
+		}
 		if failure == nil {
 			err := a.applyOne(ctx, c, &e)
 			switch {
@@ -305,6 +309,9 @@ func (a *Applier) addRules(ctx context.Context, c *Change, e *Entry) error {
 		return err
 	}
 	sg := c.SecurityGroup
+	if sg.Create != nil {
+		return a.addDedicated(ctx, api, c, e)
+	}
 	in, out := byDirection(sg.Rules)
 	// Ingress first: if egress then fails, the ingress rules are already
 	// in the journal's inverse.
@@ -325,6 +332,66 @@ func (a *Applier) addRules(ctx context.Context, c *Change, e *Entry) error {
 		}
 	}
 	return a.verify(ctx, c, nil)
+}
+
+// addDedicated creates the dedicated group without AWS's default egress
+// rule, adds the rules, and attaches it to each instance beside its
+// groups. The inverse restores each instance's groups, then deletes the
+// group.
+func (a *Applier) addDedicated(ctx context.Context, api EC2API, c *Change, e *Entry) error {
+	sg := c.SecurityGroup
+	var id string
+	err := a.call(ctx, c.Account, c.Region, "ec2:CreateSecurityGroup", func() error {
+		out, err := api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(sg.Create.Name),
+			Description: aws.String(sg.Create.Description), VpcId: aws.String(sg.VPCID), DryRun: aws.Bool(a.DryRun),
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
+				Tags: []ec2types.Tag{{Key: aws.String("CreatedBy"), Value: aws.String("pdr-audit")}}}}})
+		if err == nil {
+			id = aws.ToString(out.GroupId)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if a.DryRun {
+		for _, at := range sg.AttachTo {
+			if err := a.call(ctx, c.Account, c.Region, "ec2:ModifyInstanceAttribute", func() error {
+				_, err := api.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(at.InstanceID),
+					Groups: at.Groups, DryRun: aws.Bool(true)})
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	e.Created = &Created{SecurityGroupID: id}
+	del := Step{Op: OpDeleteGroup, Account: c.Account, Region: c.Region, GroupID: id}
+	e.Inverse = []Step{del}
+	if err := a.call(ctx, c.Account, c.Region, "ec2:RevokeSecurityGroupEgress", func() error {
+		_, err := api.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id),
+			IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("-1"), IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
+		return ignoreCode(err, "InvalidPermission.NotFound")
+	}); err != nil {
+		return err
+	}
+	if err := a.authorize(ctx, api, c.Account, c.Region, id, sg.Rules); err != nil {
+		return err
+	}
+	var restore []Step
+	for _, at := range sg.AttachTo {
+		if err := a.call(ctx, c.Account, c.Region, "ec2:ModifyInstanceAttribute", func() error {
+			_, err := api.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(at.InstanceID),
+				Groups: append(slices.Clone(at.Groups), id)})
+			return err
+		}); err != nil {
+			return err
+		}
+		restore = append(restore, Step{Op: OpSetInstanceGroups, Account: c.Account, Region: c.Region, InstanceID: at.InstanceID, Groups: at.Groups})
+		e.Inverse = append(slices.Clone(restore), del)
+	}
+	return a.verify(ctx, c, e.Created)
 }
 
 func (a *Applier) addEntries(ctx context.Context, c *Change, e *Entry) error {
@@ -522,6 +589,9 @@ func (a *Applier) read(ctx context.Context, c *Change, created *Created) (State,
 		if err != nil {
 			return nil, err
 		}
+		if c.SecurityGroup.Create != nil {
+			return readDedicated(ctx, api, c.SecurityGroup, created)
+		}
 		g, err := readGroup(ctx, api, c.SecurityGroup.GroupID)
 		if err != nil {
 			return nil, err
@@ -608,6 +678,51 @@ func readGroup(ctx context.Context, api EC2API, id string) (*model.SecurityGroup
 	}
 	g := ec2collect.SecurityGroup(out.SecurityGroups[0])
 	return &g, nil
+}
+
+// readDedicated reads a dedicated-group change's state: the group by name
+// in the VPC (the change's own when created names it) and the groups of
+// each instance it attaches to.
+func readDedicated(ctx context.Context, api EC2API, sg *SecurityGroupChange, created *Created) (State, error) {
+	out, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("group-name"), Values: []string{sg.Create.Name}}, {Name: aws.String("vpc-id"), Values: []string{sg.VPCID}}}})
+	if err != nil {
+		return nil, err
+	}
+	own := ""
+	if created != nil {
+		own = created.SecurityGroupID
+	}
+	st := State{}
+	var g *model.SecurityGroup
+	for _, x := range out.SecurityGroups {
+		m := ec2collect.SecurityGroup(x)
+		if m.ID != own {
+			st = append(st, "group "+sg.Create.Name+" exists as "+m.ID)
+			continue
+		}
+		g = &m
+	}
+	probe := *sg
+	probe.AttachTo = nil
+	base := DedicatedState(&probe, g, false)
+	st = append(st, base...)
+	for _, at := range sg.AttachTo {
+		inst, err := readInstance(ctx, api, at.InstanceID)
+		if err != nil {
+			return nil, err
+		}
+		groups := slices.Clone(primaryGroups(inst))
+		for i, id := range groups {
+			if id == own && own != "" {
+				groups[i] = "(new)"
+			}
+		}
+		slices.Sort(groups)
+		st = append(st, "instance "+at.InstanceID+" groups "+strings.Join(groups, ","))
+	}
+	slices.Sort(st)
+	return st, nil
 }
 
 func readInstance(ctx context.Context, api EC2API, id string) (*model.Instance, error) {
@@ -710,6 +825,9 @@ func (a *Applier) undo(ctx context.Context, e *Entry) error {
 	switch e.Action {
 	case AddSecurityGroupRules:
 		c.SecurityGroup = &SecurityGroupChange{GroupID: e.Resource.ID}
+		if e.Dedicated != nil {
+			c.SecurityGroup = e.Dedicated
+		}
 	case AddNetworkACLEntries:
 		c.NetworkACL = &NetworkACLChange{ACLID: e.Resource.ID}
 	case CreateSSMEndpoints:
@@ -818,6 +936,11 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 		return a.call(ctx, s.Account, s.Region, "ec2:DisassociateIamInstanceProfile", func() error {
 			_, err := api.DisassociateIamInstanceProfile(ctx, &ec2.DisassociateIamInstanceProfileInput{AssociationId: aws.String(s.AssociationID)})
 			return ignoreCode(err, "InvalidAssociationID.NotFound")
+		})
+	case OpSetInstanceGroups:
+		return a.call(ctx, s.Account, s.Region, "ec2:ModifyInstanceAttribute", func() error {
+			_, err := api.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(s.InstanceID), Groups: s.Groups})
+			return err
 		})
 	case OpTerminateInstances:
 		return a.call(ctx, s.Account, s.Region, "ec2:TerminateInstances", func() error {

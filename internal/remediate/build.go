@@ -72,7 +72,7 @@ func Build(snap *model.Snapshot, results []finding.Result, opts Options) (*Plan,
 	if err != nil {
 		return nil, err
 	}
-	p := &planner{opts: opts, work: work, changes: map[string]*Change{}, unfixed: map[string]bool{}}
+	p := &planner{opts: opts, work: work, changes: map[string]*Change{}, unfixed: map[string]bool{}, dedicated: map[string]string{}}
 	p.index()
 
 	var fails []finding.Result
@@ -140,6 +140,8 @@ type planner struct {
 	// unfixed are the results (keys) some of whose problems no change
 	// fixes: a change lists them as motivation, never as fixed.
 	unfixed map[string]bool
+	// dedicated maps a dedicated group's change key to its placeholder id.
+	dedicated map[string]string
 
 	instances map[string]*instRef // instance id → where it is
 	groups    map[string]*model.SecurityGroup
@@ -367,16 +369,17 @@ func (p *planner) fixGroup(r finding.Result, q finding.Path, c *netpath.Componen
 	var candidates []string
 	var peer string
 	var ok bool
+	var inst *instRef // the instance whose groups decide; nil for an endpoint
 	if c.Direction == netpath.Egress {
-		s := p.source(q)
-		if s == nil {
+		inst = p.source(q)
+		if inst == nil {
 			return "the source instance is not in the snapshot"
 		}
-		candidates = primaryGroups(s.inst)
+		candidates = primaryGroups(inst.inst)
 		peer, ok = p.dstPeer(q)
 	} else {
-		if d := p.instances[q.To]; d != nil {
-			candidates = primaryGroups(d.inst)
+		if inst = p.instances[q.To]; inst != nil {
+			candidates = primaryGroups(inst.inst)
 		} else {
 			candidates = []string{c.ID}
 		}
@@ -384,14 +387,6 @@ func (p *planner) fixGroup(r finding.Result, q finding.Path, c *netpath.Componen
 	}
 	if !ok {
 		return "cannot tell the address to admit"
-	}
-	gid := p.chooseGroup(candidates)
-	g := p.groups[gid]
-	if g == nil {
-		return fmt.Sprintf("%s is not in the snapshot", gid)
-	}
-	if strings.HasPrefix(g.ID, plannedPrefix) {
-		return fmt.Sprintf("%s is a group this plan creates and it still blocks", g.ID)
 	}
 	rule := SGRule{Direction: c.Direction, Protocol: protoName(q, c.Traffic), CIDR: peer,
 		Description: fmt.Sprintf("%s %s (pdr-audit)", r.RuleID, strings.ToLower(q.Proto)+portText(q))}
@@ -401,16 +396,24 @@ func (p *planner) fixGroup(r finding.Result, q finding.Path, c *netpath.Componen
 			rule.FromPort, rule.ToPort = c.Traffic.FromPort>>8, -1
 		}
 	}
+	if p.opts.Config.Remediation.SecurityGroups == config.GroupsDedicated && inst != nil {
+		return p.fixDedicated(r, inst, rule)
+	}
+	gid := p.chooseGroup(candidates)
+	g := p.groups[gid]
+	if g == nil {
+		return fmt.Sprintf("%s is not in the snapshot", gid)
+	}
+	if strings.HasPrefix(g.ID, plannedPrefix) {
+		return fmt.Sprintf("%s is a group this plan creates and it still blocks", g.ID)
+	}
 	perm := rule.permission()
 	list := &g.Ingress
 	if rule.Direction == netpath.Egress {
 		list = &g.Egress
 	}
-	line := permissionLine(rule.Direction, perm)
-	for _, have := range *list {
-		if slices.Contains(permissionLines(rule.Direction, have), line) {
-			return fmt.Sprintf("%s already has %q and still blocks", g.ID, line)
-		}
+	if reason := hasRule(g, *list, rule.Direction, perm); reason != "" {
+		return reason
 	}
 	key := "sg|" + g.ID
 	ch := p.change(key, func() *Change {
@@ -423,6 +426,86 @@ func (p *planner) fixGroup(r finding.Result, q finding.Path, c *netpath.Componen
 	*list = append(*list, perm)
 	ch.SecurityGroup.Rules = append(ch.SecurityGroup.Rules, rule)
 	ch.After = groupState(g)
+	ch.motivatedBy(r)
+	p.changed()
+	return ""
+}
+
+// hasRule says why adding perm is no fix when the group already has it.
+func hasRule(g *model.SecurityGroup, list []model.Permission, dir string, perm model.Permission) string {
+	line := permissionLine(dir, perm)
+	for _, have := range list {
+		if slices.Contains(permissionLines(dir, have), line) {
+			return fmt.Sprintf("%s already has %q and still blocks", g.ID, line)
+		}
+	}
+	return ""
+}
+
+// fixDedicated adds the rule to the dedicated PDR group of the instance's
+// VPC and role (agents or appliances), planning the group and its
+// attachment to the instance the first time.
+func (p *planner) fixDedicated(r finding.Result, inst *instRef, rule SGRule) string {
+	if len(inst.inst.NetworkInterfaces) > 1 {
+		return "the instance has several network interfaces, and pdr-audit attaches a dedicated group to single-interface instances only (use remediation.security_groups: existing)"
+	}
+	role := "agents"
+	if p.isAppliance(inst.inst) {
+		role = "appliances"
+	}
+	vpc := inst.inst.VPCID
+	name := "pdr-" + role + "-" + vpc
+	key := "dsg|" + inst.account + "|" + inst.region.Name + "|" + name
+	id, ok := p.dedicated[key]
+	if !ok {
+		for _, g := range inst.region.SecurityGroups {
+			if g.VPCID == vpc && g.Name == name {
+				return fmt.Sprintf("a group named %s already exists in %s (%s): attach it, or use remediation.security_groups: existing", name, vpc, g.ID)
+			}
+		}
+		p.planned++
+		id = fmt.Sprintf("%ssg-%d", plannedPrefix, p.planned)
+		p.dedicated[key] = id
+		ng := &NewSecurityGroup{Name: name, Description: "PDR paths of the " + role + " of " + vpc + " (pdr-audit)"}
+		inst.region.SecurityGroups = append(inst.region.SecurityGroups, model.SecurityGroup{ID: id, Name: ng.Name,
+			Description: ng.Description, VPCID: vpc, OwnerID: inst.account})
+		p.change(key, func() *Change {
+			return &Change{Action: AddSecurityGroupRules, Account: inst.account, Region: inst.region.Name,
+				Resource: Ref{Type: "vpc", ID: vpc}, Risk: RiskMedium,
+				SecurityGroup: &SecurityGroupChange{VPCID: vpc, Create: ng}}
+		})
+		p.changed()
+	}
+	ch := p.changes[key]
+	sg := ch.SecurityGroup
+	groups := primaryGroups(inst.inst)
+	if !slices.Contains(groups, id) {
+		att := Attachment{InstanceID: inst.inst.ID, Groups: slices.Clone(groups)}
+		for i := range inst.inst.NetworkInterfaces {
+			n := &inst.inst.NetworkInterfaces[i]
+			att.InterfaceID = n.ID
+			n.SecurityGroupIDs = append(n.SecurityGroupIDs, id)
+		}
+		inst.inst.SecurityGroupIDs = append(inst.inst.SecurityGroupIDs, id)
+		sg.AttachTo = append(sg.AttachTo, att)
+		ch.BlastRadius = append(ch.BlastRadius, inst.inst.ID)
+		slices.Sort(ch.BlastRadius)
+	}
+	g := p.groups[id]
+	if g == nil {
+		p.changed()
+		g = p.groups[id]
+	}
+	perm := rule.permission()
+	list := &g.Ingress
+	if rule.Direction == netpath.Egress {
+		list = &g.Egress
+	}
+	if hasRule(g, *list, rule.Direction, perm) == "" {
+		*list = append(*list, perm)
+		sg.Rules = append(sg.Rules, rule)
+	}
+	ch.Before, ch.After = DedicatedState(sg, nil, false), DedicatedState(sg, g, true)
 	ch.motivatedBy(r)
 	p.changed()
 	return ""
@@ -1127,6 +1210,9 @@ func (p *planner) plan(orig *model.Snapshot) *Plan {
 func summary(c *Change) string {
 	switch c.Action {
 	case AddSecurityGroupRules:
+		if sg := c.SecurityGroup; sg.Create != nil {
+			return fmt.Sprintf("create group %s with %d rule(s) and attach it to %d instance(s)", sg.Create.Name, len(sg.Rules), len(sg.AttachTo))
+		}
 		return fmt.Sprintf("add %d rule(s) to %s, used by %d instance(s)", len(c.SecurityGroup.Rules), c.Resource.ID, len(c.BlastRadius))
 	case AddNetworkACLEntries:
 		return fmt.Sprintf("add %d entr(ies) to %s, whose subnets hold %d instance(s)", len(c.NetworkACL.Entries), c.Resource.ID, len(c.BlastRadius))

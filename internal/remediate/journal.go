@@ -54,6 +54,9 @@ type Entry struct {
 	// Before is the target's state before the change: what rollback
 	// verifies it restored.
 	Before State `json:"before"`
+	// Dedicated is the dedicated group a change created and attached,
+	// which rollback needs to read the state back.
+	Dedicated *SecurityGroupChange `json:"dedicated,omitempty"`
 }
 
 // Created are the ids a change created.
@@ -82,8 +85,11 @@ type Step struct {
 	// detach-role-policy
 	RoleName  string `json:"role_name,omitempty"`
 	PolicyARN string `json:"policy_arn,omitempty"`
-	// terminate-instances, disassociate-iam-instance-profile
+	// terminate-instances, disassociate-iam-instance-profile,
+	// set-instance-groups
 	InstanceID string `json:"instance_id,omitempty"`
+	// set-instance-groups: the groups to give the instance back
+	Groups []string `json:"groups,omitempty"`
 }
 
 // Inverse operations.
@@ -95,6 +101,7 @@ const (
 	OpDisassociate       = "disassociate-iam-instance-profile"
 	OpDetachPolicy       = "detach-role-policy"
 	OpTerminateInstances = "terminate-instances"
+	OpSetInstanceGroups  = "set-instance-groups"
 )
 
 // WriteJournal writes a journal atomically with mode 0600.
@@ -145,7 +152,7 @@ func DecodeJournal(b []byte) (*Journal, error) {
 		}
 		for _, s := range e.Inverse {
 			switch s.Op {
-			case OpRevokeRules, OpDeleteACLEntries, OpDeleteEndpoints, OpDeleteGroup, OpDisassociate, OpDetachPolicy, OpTerminateInstances:
+			case OpRevokeRules, OpDeleteACLEntries, OpDeleteEndpoints, OpDeleteGroup, OpDisassociate, OpDetachPolicy, OpTerminateInstances, OpSetInstanceGroups:
 			default:
 				return nil, fmt.Errorf("%w: change %s has the unknown inverse step %q", ErrBadJournal, e.ChangeID, s.Op)
 			}

@@ -124,11 +124,23 @@ type Ref struct {
 // two States is comparing two lists of strings.
 type State []string
 
-// SecurityGroupChange adds rules to one security group.
+// SecurityGroupChange adds rules to one security group: an existing one
+// (GroupID), or a dedicated PDR group the change creates (Create, with
+// GroupID empty) and attaches to instances (AttachTo).
 type SecurityGroupChange struct {
-	GroupID string   `json:"group_id"`
-	VPCID   string   `json:"vpc_id"`
-	Rules   []SGRule `json:"rules"`
+	GroupID  string            `json:"group_id"`
+	VPCID    string            `json:"vpc_id"`
+	Rules    []SGRule          `json:"rules"`
+	Create   *NewSecurityGroup `json:"create,omitempty"`
+	AttachTo []Attachment      `json:"attach_to,omitempty"`
+}
+
+// Attachment adds the dedicated group to an instance's primary interface,
+// beside the groups it has.
+type Attachment struct {
+	InstanceID  string   `json:"instance_id"`
+	InterfaceID string   `json:"interface_id"`
+	Groups      []string `json:"groups"`
 }
 
 // SGRule is one security group rule: exactly one of CIDR and GroupID.

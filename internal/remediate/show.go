@@ -30,7 +30,7 @@ func Render(w io.Writer, p *Plan) error {
 			fmt.Fprintf(&b, "# affects %s%s\n", strings.Join(shown, ", "), more)
 		}
 		sym := "~"
-		if c.Action == DeployAppliance || c.Action == CreateSSMEndpoints {
+		if c.Action == DeployAppliance || c.Action == CreateSSMEndpoints || c.SecurityGroup != nil && c.SecurityGroup.Create != nil {
 			sym = "+"
 		}
 		fmt.Fprintf(&b, "%s %s %s {\n", sym, c.Resource.Type, c.Resource.ID)

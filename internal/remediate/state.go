@@ -29,6 +29,32 @@ func groupState(g *model.SecurityGroup) State {
 	return slices.Compact(out)
 }
 
+// DedicatedState is the state of a dedicated-group change: whether the
+// group exists (g, nil when absent; created marks it as the change's own)
+// and the groups of each instance it is attached to, the change's group
+// written "(new)".
+func DedicatedState(sg *SecurityGroupChange, g *model.SecurityGroup, attached bool) State {
+	out := State{}
+	if g == nil {
+		out = append(out, "group "+sg.Create.Name+" absent")
+	} else {
+		out = append(out, "group "+sg.Create.Name+" (new)")
+		for _, l := range groupState(g) {
+			out = append(out, "group (new) "+l)
+		}
+	}
+	for _, a := range sg.AttachTo {
+		groups := slices.Clone(a.Groups)
+		if attached {
+			groups = append(groups, "(new)")
+		}
+		slices.Sort(groups)
+		out = append(out, "instance "+a.InstanceID+" groups "+strings.Join(groups, ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
 // permissionLines is one line per peer of a permission.
 func permissionLines(dir string, p model.Permission) []string {
 	head := dir + " " + permProto(p)
@@ -180,6 +206,11 @@ func callsOf(c *Change) map[string]int {
 	switch c.Action {
 	case AddSecurityGroupRules:
 		in, out := 0, 0
+		extra := map[string]int{}
+		if c.SecurityGroup.Create != nil {
+			extra = map[string]int{"ec2:CreateSecurityGroup": 1, "ec2:RevokeSecurityGroupEgress": 1,
+				"ec2:ModifyInstanceAttribute": len(c.SecurityGroup.AttachTo)}
+		}
 		for _, r := range c.SecurityGroup.Rules {
 			if r.Direction == "egress" {
 				out = 1
@@ -187,7 +218,7 @@ func callsOf(c *Change) map[string]int {
 				in = 1
 			}
 		}
-		m := map[string]int{}
+		m := extra
 		if in > 0 {
 			m["ec2:AuthorizeSecurityGroupIngress"] = 1
 		}

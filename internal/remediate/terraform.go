@@ -492,11 +492,14 @@ func (w *tfWriter) securityGroupRules(r *tfResource) error {
 	if sg == nil {
 		return tfMissing(r.c, "security_group")
 	}
-	if sg.GroupID == "" {
-		return errors.New("the security group change has no group id")
-	}
 	if len(sg.Rules) == 0 {
 		return errors.New("the security group change adds no rules")
+	}
+	if sg.Create != nil {
+		return w.dedicatedGroup(r, sg)
+	}
+	if sg.GroupID == "" {
+		return errors.New("the security group change has no group id")
 	}
 	for _, rule := range sg.Rules {
 		typ, err := tfRuleType(rule.Direction)
@@ -509,6 +512,45 @@ func (w *tfWriter) securityGroupRules(r *tfResource) error {
 		if err := tfSetRule(b, rule); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// dedicatedGroup writes a dedicated PDR group: the group (Terraform, like
+// apply, removes AWS's default egress rule from groups it creates), its
+// rules, and its attachment to each instance's primary interface.
+func (w *tfWriter) dedicatedGroup(r *tfResource, sg *SecurityGroupChange) error {
+	if sg.VPCID == "" || sg.Create.Name == "" {
+		return errors.New("the dedicated security group has no VPC or name")
+	}
+	sgLabel := w.label(r.c.ID, sg.Create.Name)
+	g := r.block("aws_security_group", sgLabel)
+	g.SetAttributeValue("name", cty.StringVal(sg.Create.Name))
+	g.SetAttributeValue("description", cty.StringVal(sg.Create.Description))
+	g.SetAttributeValue("vpc_id", cty.StringVal(sg.VPCID))
+	sgID := hcl.Traversal{
+		hcl.TraverseRoot{Name: "aws_security_group"},
+		hcl.TraverseAttr{Name: sgLabel},
+		hcl.TraverseAttr{Name: "id"},
+	}
+	for _, rule := range sg.Rules {
+		typ, err := tfRuleType(rule.Direction)
+		if err != nil {
+			return err
+		}
+		b := r.block(typ, w.label(append([]string{r.c.ID, sg.Create.Name}, tfRuleLabelParts(rule)...)...))
+		b.SetAttributeTraversal("security_group_id", sgID)
+		if err := tfSetRule(b, rule); err != nil {
+			return err
+		}
+	}
+	for _, at := range sg.AttachTo {
+		if at.InterfaceID == "" {
+			return fmt.Errorf("the attachment to %s names no network interface", at.InstanceID)
+		}
+		b := r.block("aws_network_interface_sg_attachment", w.label(r.c.ID, sg.Create.Name, at.InstanceID))
+		b.SetAttributeTraversal("security_group_id", sgID)
+		b.SetAttributeValue("network_interface_id", cty.StringVal(at.InterfaceID))
 	}
 	return nil
 }
