@@ -625,3 +625,75 @@ func lastLines(b []byte, n int) []byte {
 	}
 	return bytes.Join(lines, []byte("\n"))
 }
+
+// The AWS CLI imports Security Hub findings through the simulator's
+// rest-json: it prints the FailedFindings of a partial import and exits 0,
+// and exits 254 with AWS's denial for another account's findings.
+func TestCLIImportsSecurityHubFindings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	cli := newCLIRunner(t)
+	e, err := awssim.LoadEstate(filepath.Join(estatesRoot, "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := awssim.NewServer(e, awssim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := awssim.Listen(srv, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = run.Shutdown(ctx)
+	})
+	finding := func(id, account, title string) map[string]any {
+		return map[string]any{
+			"SchemaVersion": "2018-10-08", "Id": id, "GeneratorId": "PDR-AG-001", "AwsAccountId": account,
+			"ProductArn": "arn:aws:securityhub:eu-west-1:" + account + ":product/" + account + "/default",
+			"Types":      []string{"Software and Configuration Checks"},
+			"CreatedAt":  "2026-11-25T12:00:00Z", "UpdatedAt": "2026-11-25T12:00:00Z",
+			"Severity": map[string]any{"Label": "HIGH"}, "Title": title, "Description": "blocked",
+			"Resources": []map[string]any{{"Type": "Other", "Id": "r"}},
+		}
+	}
+	write := func(name string, findings ...map[string]any) string {
+		b, err := json.Marshal(findings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return "file://" + p
+	}
+	caller := cliCreds{awssim.CallerAccessKeyID, awssim.CallerSecretAccessKey, ""}
+
+	res := cli.mustRun(t, run.URL, caller, "eu-west-1", "securityhub", "batch-import-findings", "--findings",
+		write("partial.json", finding("pdr-audit/a", e.Management, "agent egress"), finding("pdr-audit/b", e.Management, " ")))
+	var out map[string]any
+	if err := json.Unmarshal(res.stdout, &out); err != nil {
+		t.Fatalf("stdout %q: %v", res.stdout, err)
+	}
+	want := map[string]any{"FailedCount": 1.0, "SuccessCount": 1.0, "FailedFindings": []any{map[string]any{
+		"Id": "pdr-audit/b", "ErrorCode": "InvalidInput",
+		"ErrorMessage": "Finding does not adhere to Amazon Finding Format. data.Title should NOT be shorter than 1 characters.",
+	}}}
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("batch-import-findings printed (-want +got):\n%s", diff)
+	}
+	if got := srv.SecurityHubFindings(e.Management, "eu-west-1"); len(got) != 1 || got[0]["Id"] != "pdr-audit/a" {
+		t.Errorf("stored %v; want pdr-audit/a only", got)
+	}
+
+	res = cli.run(t, run.URL, caller, "eu-west-1", "securityhub", "batch-import-findings", "--findings",
+		write("other.json", finding("pdr-audit/c", "444455556666", "agent egress")))
+	if res.code != 254 || !strings.Contains(string(res.stderr), "An error occurred (AccessDeniedException) when calling the BatchImportFindings operation: User: ") {
+		t.Errorf("another account's finding: exit %d, stderr %s; want 254 and AWS's denial", res.code, res.stderr)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -231,8 +232,9 @@ func epochText(t time.Time) string {
 	return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64)
 }
 
-// toJSONValue converts a document into the value the awsJson1_1 protocol
-// sends for shape ref (timestamps become epoch seconds).
+// toJSONValue converts a document into the value the awsJson1_1 and
+// rest-json protocols send for shape ref (timestamps become epoch seconds
+// unless the shape names another format).
 func toJSONValue(m *simmodel.Model, ref *simmodel.ShapeRef, v any) (any, error) {
 	s := m.Shape(ref.Shape)
 	switch s.Type {
@@ -289,6 +291,14 @@ func toJSONValue(m *simmodel.Model, ref *simmodel.ShapeRef, v any) (any, error) 
 		t, err := timestampValue(v)
 		if err != nil {
 			return nil, err
+		}
+		// A shape may ask for another format than the JSON protocols'
+		// default (epoch seconds), as botocore's serializers honour.
+		switch s.TimestampFormat {
+		case "iso8601":
+			return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
+		case "rfc822":
+			return t.UTC().Format(http.TimeFormat), nil
 		}
 		return json.Number(epochText(t)), nil
 	}

@@ -1,7 +1,8 @@
 // Package awssim is a wire-level AWS simulator: it serves an estate (a
 // directory of AWS CLI v2 JSON, see ESTATES.md) over the protocols AWS
 // itself speaks — EC2's query protocol with XML in the EC2 namespace, the
-// awsquery XML of IAM and STS, and awsJson1_1 for SSM and Organizations — so
+// awsquery XML of IAM and STS, awsJson1_1 for SSM and Organizations, and
+// rest-json for Security Hub's BatchImportFindings (securityhub.go) — so
 // the real AWS CLI, the real aws-sdk-go-v2 clients, their paginators and
 // their retryers can be exercised without an AWS account.
 //
@@ -33,4 +34,17 @@
 //   - Every call that names an action is counted once (Stats): calls,
 //     throttles, errors, pages, items, unpaginated calls, and the most
 //     calls in flight per throttling bucket.
+//
+// Write operations (write_*.go) change security group rules, network ACL
+// entries, VPC endpoints, instances and their instance profiles, and
+// roles' attached policies, with AWS's errors, in a copy-on-write overlay
+// of the estate's documents (world.go) that lasts as long as the server:
+// every later read sees the change, the Estate itself never changes, a
+// document a reader holds is never modified, and a write is seen whole or
+// not at all. EC2 writes honour DryRun: once the request is valid and
+// names existing resources, DryRunOperation (HTTP 412) and no change.
+// Resources are ready at once: RunInstances answers "pending" and
+// CreateVpcEndpoint "pending", but later describes say "running" and
+// "available"; termination, disassociation and endpoint deletion are
+// complete at once.
 package awssim

@@ -160,17 +160,10 @@ var instanceFilters = withTags(filterTable{
 	"requester-id": {"reservation:RequesterId"},
 })
 
-// regionFile returns a region's document for a file, or nil.
+// regionFile returns a region's document for a file, or nil: the estate's,
+// as writes have changed it (world.go).
 func (s *Server) regionFile(c *call, file string) map[string]any {
-	acct := s.estate.Accounts[c.Account]
-	if acct == nil {
-		return nil
-	}
-	r := acct.Regions[c.Region]
-	if r == nil {
-		return nil
-	}
-	return r.Files[file]
+	return s.world.regionDoc(c.Account, c.Region, file)
 }
 
 // filterMember is the request member carrying filters ("Filters", or

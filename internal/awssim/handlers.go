@@ -22,6 +22,23 @@ var handlers = map[string]handler{
 	"ec2:GetManagedPrefixListEntries": getPrefixListEntries,
 	"ec2:DescribeRegions":             describeRegions,
 
+	"ec2:AuthorizeSecurityGroupIngress":          authorizeIngress,
+	"ec2:AuthorizeSecurityGroupEgress":           authorizeEgress,
+	"ec2:RevokeSecurityGroupIngress":             revokeIngress,
+	"ec2:RevokeSecurityGroupEgress":              revokeEgress,
+	"ec2:CreateSecurityGroup":                    createSecurityGroup,
+	"ec2:DeleteSecurityGroup":                    deleteSecurityGroup,
+	"ec2:CreateNetworkAclEntry":                  createNetworkACLEntry,
+	"ec2:DeleteNetworkAclEntry":                  deleteNetworkACLEntry,
+	"ec2:CreateVpcEndpoint":                      createVpcEndpoint,
+	"ec2:DeleteVpcEndpoints":                     deleteVpcEndpoints,
+	"ec2:AssociateIamInstanceProfile":            associateIamInstanceProfile,
+	"ec2:DisassociateIamInstanceProfile":         disassociateIamInstanceProfile,
+	"ec2:DescribeIamInstanceProfileAssociations": describeIamInstanceProfileAssociations,
+	"ec2:ModifyInstanceAttribute":                modifyInstanceAttribute,
+	"ec2:RunInstances":                           runInstances,
+	"ec2:TerminateInstances":                     terminateInstances,
+
 	"ssm:DescribeInstanceInformation": describeInstanceInformation,
 	"ssm:ListInventoryEntries":        listInventoryEntries,
 	"ssm:GetInventory":                getInventory,
@@ -34,6 +51,10 @@ var handlers = map[string]handler{
 
 	"iam:GetInstanceProfile":       getInstanceProfile,
 	"iam:ListAttachedRolePolicies": listAttachedRolePolicies,
+	"iam:AttachRolePolicy":         attachRolePolicy,
+	"iam:DetachRolePolicy":         detachRolePolicy,
 
 	"organizations:ListAccounts": listAccounts,
+
+	"securityhub:BatchImportFindings": batchImportFindings,
 }

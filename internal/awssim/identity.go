@@ -90,7 +90,7 @@ func assumeRole(s *Server, c *call) (map[string]any, *APIError) {
 
 func getInstanceProfile(s *Server, c *call) (map[string]any, *APIError) {
 	name := strParam(c.Input, "InstanceProfileName")
-	if doc := s.estate.Accounts[c.Account].IAM["get-instance-profile/"+name]; doc != nil {
+	if doc := s.world.iam(c.Account, "get-instance-profile/"+name); doc != nil {
 		return doc, nil
 	}
 	return nil, apiErr("NoSuchEntity", "Instance Profile %s cannot be found.", name)
@@ -99,7 +99,7 @@ func getInstanceProfile(s *Server, c *call) (map[string]any, *APIError) {
 func listAttachedRolePolicies(s *Server, c *call) (map[string]any, *APIError) {
 	role := strParam(c.Input, "RoleName")
 	acct := s.estate.Accounts[c.Account]
-	doc := acct.IAM["list-attached-role-policies/"+role]
+	doc := s.world.iam(c.Account, "list-attached-role-policies/"+role)
 	if doc == nil {
 		if !roleInProfiles(acct, role) {
 			return nil, apiErr("NoSuchEntity", "The role with name %s cannot be found.", role)

@@ -97,6 +97,8 @@ func protocolOf(proto string) fault.Protocol {
 		return fault.EC2Query
 	case simmodel.ProtocolJSON:
 		return fault.JSON
+	case simmodel.ProtocolRestJSON:
+		return fault.RestJSON
 	}
 	return fault.AWSQuery
 }
@@ -108,11 +110,18 @@ func httpStatus(proto, code string) int {
 
 // defaultMessage is the message AWS sends with an injected error code.
 func defaultMessage(code string, c *call) string {
-	principal := ""
+	return fault.Message(protocolOf(c.Model.Metadata.Protocol), code,
+		fault.Details{Principal: c.principal(), Action: c.Service + ":" + c.Action, Account: c.Account})
+}
+
+// principal is the caller's ARN, as AWS names it in denials.
+func (c *call) principal() string {
 	if c.Caller.Role != "" {
-		principal = "arn:aws:sts::" + c.Caller.Account + ":assumed-role/" + c.Caller.Role + "/" + c.Caller.Session
-	} else if acct := c.server.estate.Accounts[c.server.estate.Management]; acct != nil {
-		principal, _ = acct.Identity["Arn"].(string)
+		return "arn:aws:sts::" + c.Caller.Account + ":assumed-role/" + c.Caller.Role + "/" + c.Caller.Session
 	}
-	return fault.Message(protocolOf(c.Model.Metadata.Protocol), code, fault.Details{Principal: principal, Action: c.Service + ":" + c.Action})
+	if acct := c.server.estate.Accounts[c.server.estate.Management]; acct != nil {
+		arn, _ := acct.Identity["Arn"].(string)
+		return arn
+	}
+	return ""
 }

@@ -266,7 +266,7 @@ func (c *call) faultAccount() string {
 }
 
 func invalidAction(proto string) string {
-	if proto == simmodel.ProtocolJSON {
+	if proto == simmodel.ProtocolJSON || proto == simmodel.ProtocolRestJSON {
 		return "UnknownOperationException"
 	}
 	return "InvalidAction"
@@ -292,6 +292,10 @@ func (s *Server) decode(c *call, r *http.Request, body []byte) *APIError {
 		}
 		if c.Input == nil {
 			c.Input = map[string]any{}
+		}
+	case simmodel.ProtocolRestJSON:
+		if err := decodeRestJSON(c, r, body); err != nil {
+			return err
 		}
 	default:
 		form, err := url.ParseQuery(string(body))
@@ -348,6 +352,8 @@ func (s *Server) writeOutput(w http.ResponseWriter, c *call, out map[string]any)
 	id := s.requestID()
 	m := c.Model
 	switch m.Metadata.Protocol {
+	case simmodel.ProtocolRestJSON:
+		return writeRestJSON(w, c, out, id)
 	case simmodel.ProtocolJSON:
 		v := any(map[string]any{})
 		if c.Op.Output != nil {
@@ -430,6 +436,8 @@ func (s *Server) writeError(w http.ResponseWriter, c *call, proto string, e *API
 	id := s.requestID()
 	status := httpStatus(proto, e.Code)
 	switch proto {
+	case simmodel.ProtocolRestJSON:
+		writeRestJSONError(w, c, e, id)
 	case simmodel.ProtocolJSON:
 		b, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -19,6 +24,7 @@ import (
 	"github.com/pdr-audit/pdr-audit/internal/model"
 	"github.com/pdr-audit/pdr-audit/internal/policy"
 	"github.com/pdr-audit/pdr-audit/internal/report"
+	"github.com/pdr-audit/pdr-audit/internal/sechub"
 )
 
 // auditOptions are audit's own flags (the live collection flags are in
@@ -36,6 +42,7 @@ type auditOptions struct {
 	failOn           string
 	failOnUnknown    bool
 	includePassed    bool
+	securityHub      bool
 }
 
 // awsProfileFlag is collect's --profile under audit: there --profile names
@@ -50,6 +57,10 @@ const failOnNewValue = "new"
 // estateFlags are the scope flags that still mean something with --estate;
 // every other scope flag applies to live collection only.
 var estateFlags = []string{"kernel-source", "quiet"}
+
+// securityHubFlags are the scope flags --security-hub's upload uses, so
+// they mean something with --snapshot and --estate too when it is set.
+var securityHubFlags = []string{"endpoint-url", awsProfileFlag, "region", "role-name", "external-id"}
 
 func newAuditCmd(env *Env) *cobra.Command {
 	var o auditOptions
@@ -81,8 +92,17 @@ func newAuditCmd(env *Env) *cobra.Command {
 			"     a fail or error result that is new since --baseline\n" +
 			"  4  nothing at or above --fail-on failed, but --fail-on-unknown is set and a result is\n" +
 			"     unknown or a read failed (coverage gap)\n" +
-			"  1  runtime error (AWS unreachable, unreadable file, policy that does not compile)\n" +
-			"  2  usage error",
+			"  1  runtime error (AWS unreachable, unreadable file, policy that does not compile), or\n" +
+			"     --security-hub could not import every finding (this wins over 3 and 4)\n" +
+			"  2  usage error\n" +
+			"\n" +
+			"--security-hub imports the ASFF findings (those of --format asff) into AWS Security Hub\n" +
+			"after the reports are written: BatchImportFindings in each finding's account and region\n" +
+			"(its ProductArn's), with --aws-profile, --region, --endpoint-url, and --role-name and\n" +
+			"--external-id for accounts other than the caller's; these flags work with --snapshot\n" +
+			"and --estate too. It sends batches of at most 100 findings (and 6 MB), retries throttled\n" +
+			"requests, and prints \"security hub: imported N, failed M\" on stderr, then one line per\n" +
+			"finding Security Hub did not import, with AWS's error code and message.",
 		RunE: func(c *cobra.Command, _ []string) error { return runAudit(c, env, &o, &live) },
 	}
 	registerLiveFlags(c, &live)
@@ -100,6 +120,7 @@ func newAuditCmd(env *Env) *cobra.Command {
 	fs.StringVar(&o.failOn, "fail-on", string(finding.Low), "exit 3 when a fail or error result has this severity or higher: info, low, medium, high, critical; or new: when any fail or error result, of any severity, is new since --baseline")
 	fs.BoolVar(&o.failOnUnknown, "fail-on-unknown", false, "exit 4 when nothing failed but a result is unknown or a read failed")
 	fs.BoolVar(&o.includePassed, "include-passed", false, "list passing results one by one in the table (the JSON report always has them)")
+	fs.BoolVar(&o.securityHub, "security-hub", false, "after writing the reports, import the ASFF findings into AWS Security Hub (BatchImportFindings) in each finding's account and region; exit 1 if a finding was not imported")
 	return c
 }
 
@@ -152,7 +173,11 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 		return usageErrorf("--snapshot and --estate are two inputs; give one (or neither, to collect live)")
 	}
 	if o.snapshot != "" || o.estate != "" {
-		if set := liveOnlyFlags(c, o.estate != ""); len(set) > 0 {
+		set := liveOnlyFlags(c, o.estate != "")
+		if o.securityHub {
+			set = slices.DeleteFunc(set, func(f string) bool { return slices.Contains(securityHubFlags, strings.TrimPrefix(f, "--")) })
+		}
+		if len(set) > 0 {
 			input := "--snapshot"
 			if o.estate != "" {
 				input = "--estate"
@@ -266,6 +291,11 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 	}
 	if meta.Waivers != nil {
 		warnWaivers(env.Stderr, o.waiversPath, *meta.Waivers, rules)
+	}
+	if o.securityHub {
+		if err := uploadToSecurityHub(ctx, env, rep, live); err != nil {
+			return withExitCode(ExitError, err)
+		}
 	}
 	results = rep.Results
 	if failOnNew {
@@ -505,4 +535,65 @@ func colorTerminal(w io.Writer) bool {
 // with NO_COLOR set to anything but "" (no-color.org) or with TERM=dumb.
 func wantColor(terminal bool, getenv func(string) string) bool {
 	return terminal && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}
+
+// uploadToSecurityHub imports the report's ASFF findings into Security Hub,
+// one batch sequence per account and region, and prints the outcome on
+// stderr: a summary line, then one line per finding not imported. A
+// finding of an account other than the caller's goes through --role-name
+// when given, else with the caller's credentials (and Security Hub says
+// whether it takes them).
+func uploadToSecurityHub(ctx context.Context, env *Env, rep *report.Report, live *scopeFlags) error {
+	findings, err := sechub.Findings(rep)
+	if err != nil {
+		return fmt.Errorf("security hub: %w", err)
+	}
+	var sum sechub.Summary
+	if len(findings) > 0 {
+		base, err := live.awsConfig(ctx)
+		if err != nil {
+			return fmt.Errorf("security hub: %w", err)
+		}
+		id, err := sts.NewFromConfig(base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return fmt.Errorf("security hub: get caller identity: %w", err)
+		}
+		caller := aws.ToString(id.Account)
+		targets, byTarget := sechub.Group(findings)
+		for _, t := range targets {
+			cfg := base.Copy()
+			if t.Region != "" {
+				cfg.Region = t.Region
+			}
+			if t.Account != caller && live.roleName != "" {
+				arn := "arn:aws:iam::" + t.Account + ":role/" + live.roleName
+				cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), arn, func(o *stscreds.AssumeRoleOptions) {
+					o.RoleSessionName = "pdr-audit"
+					if live.externalID != "" {
+						o.ExternalID = aws.String(live.externalID)
+					}
+				}))
+			}
+			s, _ := sechub.Upload(ctx, securityhub.NewFromConfig(cfg), byTarget[t], sechub.Options{})
+			sum.Merge(s)
+			if ctx.Err() != nil {
+				for _, rest := range targets[slices.Index(targets, t)+1:] {
+					sum.Findings += len(byTarget[rest])
+					sum.NotSent += len(byTarget[rest])
+				}
+				break
+			}
+		}
+	}
+	fmt.Fprintf(env.Stderr, "security hub: imported %d, failed %d\n", sum.Imported, len(sum.Failed)+sum.NotSent)
+	for _, f := range sum.Failed {
+		fmt.Fprintf(env.Stderr, "security hub: %s: %s: %s\n", f.ID, f.Code, oneLine(f.Message))
+	}
+	if sum.NotSent > 0 {
+		fmt.Fprintf(env.Stderr, "security hub: %d findings not sent: %v\n", sum.NotSent, context.Cause(ctx))
+	}
+	if n := len(sum.Failed) + sum.NotSent; n > 0 {
+		return fmt.Errorf("security hub: %d of %d findings not imported", n, sum.Findings)
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ func newSimCmd(env *Env) *cobra.Command {
 		Use:   "sim",
 		Short: "Run the built-in AWS simulator on an estate",
 		Long: "The simulator serves an estate (a directory of AWS CLI JSON, see ESTATES.md) over\n" +
-			"AWS's own wire protocols (EC2, SSM, STS, IAM, Organizations), so the AWS CLI, the\n" +
+			"AWS's own wire protocols (EC2, SSM, STS, IAM, Organizations, Security Hub), so the AWS CLI, the\n" +
 			"AWS SDKs and pdr-audit itself can talk to it with --endpoint-url.",
 	}
 	c.AddCommand(newSimServeCmd(env), newSimDemoCmd(env), newSimGenerateCmd(env))

@@ -73,6 +73,6 @@ func (p Position) String() string {
 
 // services are the service prefixes a rule's action may name: the services
 // the simulator speaks.
-var services = []string{"ec2", "iam", "organizations", "ssm", "sts"}
+var services = []string{"ec2", "iam", "organizations", "securityhub", "ssm", "sts"}
 
 func knownService(s string) bool { return slices.Contains(services, s) }

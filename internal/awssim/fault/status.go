@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,9 @@ const (
 	AWSQuery
 	// JSON is awsJson1_1, spoken by SSM and Organizations.
 	JSON
+	// RestJSON is restJson1, spoken by Security Hub: the operation is the
+	// HTTP method and path, and an error's status comes from its shape.
+	RestJSON
 )
 
 func (p Protocol) String() string {
@@ -28,12 +32,15 @@ func (p Protocol) String() string {
 		return "awsquery"
 	case JSON:
 		return "awsJson1_1"
+	case RestJSON:
+		return "restJson1"
 	}
 	return "Protocol(" + strconv.Itoa(int(p)) + ")"
 }
 
 // ProtocolOf returns the protocol of a service prefix ("ec2", "iam", "sts",
-// "ssm", "organizations"), as the botocore models declare it.
+// "ssm", "organizations", "securityhub"), as the botocore models declare
+// it.
 func ProtocolOf(service string) (Protocol, bool) {
 	switch service {
 	case "ec2":
@@ -42,6 +49,8 @@ func ProtocolOf(service string) (Protocol, bool) {
 		return AWSQuery, true
 	case "ssm", "organizations":
 		return JSON, true
+	case "securityhub":
+		return RestJSON, true
 	}
 	return 0, false
 }
@@ -176,6 +185,42 @@ var catalog = map[Protocol]map[string]entry{
 		"InvalidNextToken":          {400, "The specified token isn't valid."},
 		"InvalidInstanceId":         {400, "The following problems can cause this exception: You don't have permission to access the managed node, or the managed node isn't running or doesn't exist."},
 	},
+	RestJSON: {
+		// The httpStatusCode of the error shapes in botocore's
+		// securityhub/2018-10-26/service-2.json; messages: the shapes'
+		// documentation.
+		"InvalidInputException": {400, "The request was rejected because you supplied an invalid or out-of-range value for an input parameter."},
+		// Message: the answer of a region where Security Hub is not enabled
+		// (joshlarsen/aws-recon#65); 401 as in
+		// hashicorp/terraform-provider-aws#23079.
+		"InvalidAccessException":    {401, "Account {account} is not subscribed to AWS Security Hub"},
+		"AccessDeniedException":     {403, denied},
+		"ResourceNotFoundException": {404, "The request was rejected because we can't find the specified resource."},
+		"ResourceConflictException": {409, "The resource specified in the request conflicts with an existing resource."},
+		"LimitExceededException":    {429, "The request was rejected because it attempted to create resources beyond the current Amazon Web Services account or throttling limits."},
+		"InternalException":         {500, "Internal server error."},
+		// Security Hub's throttle: the TooManyRequestsException "Too Many
+		// Requests" of its API Gateway front (prowler-cloud/prowler#5004,
+		// aws-samples/aws-secure-environment-accelerator#1024); 429 as
+		// API Gateway throttles.
+		"TooManyRequestsException": {429, "Too Many Requests"},
+		// A method and path no operation is bound to: smithy's default
+		// answer (smithy-lang/smithy#1368, "UnknownOperationException 404").
+		"UnknownOperationException": {404, "The requested operation is not recognized by the service."},
+		// Common errors (Security Hub API Reference, "Common Errors").
+		"InternalFailure":            {500, "The request processing has failed because of an unknown error, exception or failure."},
+		"ServiceUnavailable":         {503, "The request has failed due to a temporary failure of the server."},
+		"ThrottlingException":        {400, "Rate exceeded"},
+		"ValidationException":        {400, "The input fails to satisfy the constraints specified by an AWS service."},
+		"SerializationException":     {400, "The request body could not be read."},
+		"IncompleteSignature":        {400, "The request signature does not conform to AWS standards."},
+		"InvalidClientTokenId":       {403, "The security token included in the request is invalid."},
+		"MissingAuthenticationToken": {403, "Request is missing Authentication Token"},
+		// As awsJson's (above), with API Gateway's 403 for a bad credential.
+		"UnrecognizedClientException": {403, "The security token included in the request is invalid."},
+		"ExpiredTokenException":       {403, "The security token included in the request is expired"},
+		"InvalidSignatureException":   {403, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."},
+	},
 }
 
 // Lookup returns the HTTP status AWS sends error code with over protocol,
@@ -202,6 +247,8 @@ type Details struct {
 	Action string
 	// Resource is what the call was about, e.g. an ARN; may be empty.
 	Resource string
+	// Account is the caller's account id, for messages that name it.
+	Account string
 }
 
 // Message returns the message AWS sends with code over protocol, filled
@@ -211,6 +258,9 @@ func Message(protocol Protocol, code string, d Details) string {
 	e, ok := catalog[protocol][code]
 	if !ok {
 		return "The request failed with error code " + code + "."
+	}
+	if strings.Contains(e.msg, "{account}") {
+		return strings.ReplaceAll(e.msg, "{account}", cmp.Or(d.Account, "unknown"))
 	}
 	if e.msg != denied {
 		return e.msg

@@ -37,6 +37,13 @@ func TestLookup(t *testing.T) {
 		{"awsJson validation errors are 400", JSON, "ValidationException", 400, true},
 		{"an account outside any organization is 400", JSON, "AWSOrganizationsNotInUseException", 400, true},
 		{"a catalogued code of another protocol is not borrowed", JSON, "AccessDenied", 400, true},
+		{"Security Hub rejects bad input with 400", RestJSON, "InvalidInputException", 400, true},
+		{"Security Hub refuses an account without access with 401", RestJSON, "InvalidAccessException", 401, true},
+		{"Security Hub denies with 403", RestJSON, "AccessDeniedException", 403, true},
+		{"Security Hub's limits answer 429", RestJSON, "LimitExceededException", 429, true},
+		{"Security Hub throttles with 429", RestJSON, "TooManyRequestsException", 429, true},
+		{"Security Hub's internal errors are 500", RestJSON, "InternalException", 500, false},
+		{"an unknown rest-json operation is 404", RestJSON, "UnknownOperationException", 404, true},
 		{"unknown codes naming an internal problem are 500", AWSQuery, "SomethingInternalBroke", 500, false},
 		{"unknown codes naming unavailability are 500", JSON, "ServiceUnavailableException", 500, false},
 		{"other unknown codes are 400", EC2Query, "Blocked", 400, true},
@@ -77,6 +84,9 @@ func TestMessage(t *testing.T) {
 			"You don't have permissions to access this resource."},
 		{"IAM's throttle", AWSQuery, "Throttling", Details{}, "Rate exceeded"},
 		{"an uncatalogued code is named", JSON, "InvalidFilterKey", Details{}, "The request failed with error code InvalidFilterKey."},
+		{"Security Hub names the account it is not enabled for", RestJSON, "InvalidAccessException", Details{Account: "111122223333"},
+			"Account 111122223333 is not subscribed to AWS Security Hub"},
+		{"Security Hub's throttle", RestJSON, "TooManyRequestsException", Details{}, "Too Many Requests"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,7 +114,7 @@ func TestCatalogEntriesAreWellFormed(t *testing.T) {
 }
 
 func TestEveryServiceARuleMayNameHasAProtocol(t *testing.T) {
-	want := map[string]Protocol{"ec2": EC2Query, "iam": AWSQuery, "sts": AWSQuery, "ssm": JSON, "organizations": JSON}
+	want := map[string]Protocol{"ec2": EC2Query, "iam": AWSQuery, "sts": AWSQuery, "ssm": JSON, "organizations": JSON, "securityhub": RestJSON}
 	for _, s := range services {
 		if got, ok := ProtocolOf(s); !ok || got != want[s] {
 			t.Errorf("ProtocolOf(%q) = %v, %v; want %v", s, got, ok, want[s])

@@ -1,7 +1,7 @@
 // Package simmodel holds the AWS service models the simulator speaks: the
-// operations, paginators and shapes of EC2, SSM, STS, IAM and Organizations,
-// extracted from botocore's published models (the same files the AWS CLI
-// uses) and embedded as JSON.
+// operations (with their HTTP bindings), paginators and shapes of EC2, SSM,
+// STS, IAM, Organizations and Security Hub, extracted from botocore's
+// published models (the same files the AWS CLI uses) and embedded as JSON.
 //
 // Invariants: the embedded data is produced only by Extract (run through
 // `go run ./internal/tools/simmodels`); nothing here is edited by hand. The

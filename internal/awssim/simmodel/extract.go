@@ -99,6 +99,11 @@ func Extract(botocoreDir, service string) (*Model, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: botocore has no operation %s", service, opName)
 		}
+		// The operation keeps its HTTP binding: rest-json routes requests
+		// by method and request URI.
+		if full.Metadata.Protocol == ProtocolRestJSON && (op.HTTP == nil || op.HTTP.Method == "" || op.HTTP.RequestURI == "") {
+			return nil, fmt.Errorf("%s: %s has no HTTP method and request URI, which rest-json routes by", service, opName)
+		}
 		out.Operations[opName] = op
 		for _, ref := range op.refs() {
 			if err := visit(ref.Shape); err != nil {

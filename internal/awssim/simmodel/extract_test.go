@@ -54,3 +54,28 @@ func TestEveryReferenceResolves(t *testing.T) {
 		}
 	}
 }
+
+// rest-json routes by method and path, so the model keeps each operation's
+// HTTP binding as botocore states it.
+func TestOperationsKeepTheirHTTPBinding(t *testing.T) {
+	tests := []struct {
+		name, service, op, method, uri string
+	}{
+		{"Security Hub imports findings with POST /findings/import", "securityhub", "BatchImportFindings", "POST", "/findings/import"},
+		{"query protocols post to the root", "ec2", "DescribeVpcs", "POST", "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			op := MustLoad(tt.service).Operations[tt.op]
+			if op == nil {
+				t.Fatalf("%s serves no %s", tt.service, tt.op)
+			}
+			if op.HTTP == nil || op.HTTP.Method != tt.method || op.HTTP.RequestURI != tt.uri {
+				t.Errorf("%s %s: HTTP binding %+v; want %s %s", tt.service, tt.op, op.HTTP, tt.method, tt.uri)
+			}
+		})
+	}
+	if p := MustLoad("securityhub").Metadata.Protocol; p != ProtocolRestJSON {
+		t.Errorf("Security Hub speaks %q; want %q", p, ProtocolRestJSON)
+	}
+}

@@ -11,9 +11,10 @@ import (
 
 // Protocol names as botocore spells them in a model's metadata.
 const (
-	ProtocolEC2   = "ec2"
-	ProtocolQuery = "query"
-	ProtocolJSON  = "json"
+	ProtocolEC2      = "ec2"
+	ProtocolQuery    = "query"
+	ProtocolJSON     = "json"
+	ProtocolRestJSON = "rest-json"
 )
 
 // Model is one AWS service's model, restricted to what the simulator serves.
@@ -39,10 +40,24 @@ type Metadata struct {
 
 // Operation is one API action.
 type Operation struct {
-	Name   string      `json:"name"`
+	Name string `json:"name"`
+	// HTTP is the operation's binding to HTTP: what rest-json routes a
+	// request by (method and request URI) and the status of its answer.
+	HTTP   *HTTP       `json:"http,omitempty"`
 	Input  *ShapeRef   `json:"input,omitempty"`
 	Output *ShapeRef   `json:"output,omitempty"`
 	Errors []*ShapeRef `json:"errors,omitempty"`
+}
+
+// HTTP is botocore's "http" member of an operation.
+type HTTP struct {
+	Method string `json:"method"`
+	// RequestURI is the path template, e.g. "/findings/import" or
+	// "/members/{AccountId}"; labels name input members with location
+	// "uri". A "?" starts literal query parameters.
+	RequestURI string `json:"requestUri"`
+	// ResponseCode is the status of a successful answer; 0 means 200.
+	ResponseCode int `json:"responseCode,omitempty"`
 }
 
 // ShapeRef points at a shape and carries the serialization attributes of the

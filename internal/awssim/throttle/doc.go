@@ -35,6 +35,11 @@
 // TooManyRequestsException (Organizations). IAM and Organizations are
 // global, so their buckets ignore the region.
 //
+// Security Hub publishes its numbers (the Security Hub API Reference):
+// BatchImportFindings and most operations 10 requests per second per
+// account and region with bursts of 30, GetFindings 3 and 6, and so on,
+// transcribed in policy.go. It throttles with TooManyRequestsException.
+//
 // BucketOf names the bucket a call would draw from, which the simulator's
 // counters use to track calls in flight per bucket; Policy.Uniform gives
 // every action of a service one shape, which is how experiments choose the

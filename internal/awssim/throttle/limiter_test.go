@@ -55,6 +55,9 @@ func TestClassify(t *testing.T) {
 		{"pagination does not matter outside EC2's list", "iam", "ListAttachedRolePolicies", false, "ListAttachedRolePolicies", Limit{20, 10}},
 		{"STS calls use the assumed default", "sts", "AssumeRole", false, "AssumeRole", Limit{20, 10}},
 		{"Organizations calls use the assumed default", "organizations", "ListAccounts", true, "ListAccounts", Limit{20, 10}},
+		{"Security Hub imports have their published bucket", "securityhub", "BatchImportFindings", false, "BatchImportFindings", Limit{30, 10}},
+		{"Security Hub's GetFindings has its smaller one", "securityhub", "GetFindings", false, "GetFindings", Limit{6, 3}},
+		{"other Security Hub operations have the published default", "securityhub", "DescribeHub", false, "DescribeHub", Limit{30, 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,7 +325,7 @@ func TestEC2PolicyNamesRealOperations(t *testing.T) {
 }
 
 func TestDefaultPolicies(t *testing.T) {
-	for _, svc := range []string{"ec2", "ssm", "iam", "sts", "organizations"} {
+	for _, svc := range []string{"ec2", "ssm", "iam", "sts", "organizations", "securityhub"} {
 		p, ok := DefaultPolicy(svc)
 		if !ok {
 			t.Errorf("no default policy for %s", svc)
@@ -334,5 +337,37 @@ func TestDefaultPolicies(t *testing.T) {
 	}
 	if _, ok := DefaultPolicy("s3"); ok {
 		t.Error("a default policy for s3 exists")
+	}
+}
+
+func TestSecurityHubImportsBurstThirtyThenTenPerSecond(t *testing.T) {
+	l, clock := newLimiter(t, Options{})
+	admitted := 0
+	for {
+		ok, code := l.Allow(acctA, "eu-west-1", "securityhub", "BatchImportFindings", false)
+		if !ok {
+			if code != "TooManyRequestsException" {
+				t.Errorf("throttle code %q; want TooManyRequestsException", code)
+			}
+			break
+		}
+		admitted++
+	}
+	if admitted != 30 {
+		t.Errorf("a full bucket admitted %d imports; want the published burst of 30", admitted)
+	}
+	if ok, _ := l.Allow(acctA, "us-east-1", "securityhub", "BatchImportFindings", false); !ok {
+		t.Error("another region's bucket was drained too; Security Hub throttles per region")
+	}
+	clock.Advance(time.Second)
+	admitted = 0
+	for {
+		if ok, _ := l.Allow(acctA, "eu-west-1", "securityhub", "BatchImportFindings", false); !ok {
+			break
+		}
+		admitted++
+	}
+	if admitted != 10 {
+		t.Errorf("one second refilled %d imports; want the published rate of 10", admitted)
 	}
 }

@@ -110,11 +110,33 @@ var defaults = map[string]Policy{
 	"organizations": {
 		Code: "TooManyRequestsException", Global: true, Read: assumedDefault, Write: assumedDefault,
 	},
+	"securityhub": securityHubPolicy,
+}
+
+// securityHubPolicy is Security Hub's published throttling (the Security
+// Hub API Reference's introduction, also in botocore's
+// securityhub/2018-10-26/service-2.json): per account and region,
+// BatchImportFindings and BatchUpdateFindings 10 requests per second with
+// bursts of 30, GetFindings 3 and 6, BatchEnableStandards 1 and 1,
+// UpdateStandardsControl 1 and 5, every other operation 10 and 30. The
+// throttle answers TooManyRequestsException (HTTP 429), the code of the
+// API Gateway in front of the service.
+var securityHubPolicy = Policy{
+	Code:  "TooManyRequestsException",
+	Read:  Limit{Capacity: 30, Refill: 10},
+	Write: Limit{Capacity: 30, Refill: 10},
+	Actions: map[string]Limit{
+		"BatchImportFindings":    {Capacity: 30, Refill: 10},
+		"BatchUpdateFindings":    {Capacity: 30, Refill: 10},
+		"GetFindings":            {Capacity: 6, Refill: 3},
+		"BatchEnableStandards":   {Capacity: 1, Refill: 1},
+		"UpdateStandardsControl": {Capacity: 5, Refill: 1},
+	},
 }
 
 // DefaultPolicy returns a copy of the built-in policy of a service ("ec2",
-// "ssm", "iam", "sts", "organizations"), to adjust and pass in
-// Options.Policies.
+// "ssm", "iam", "sts", "organizations", "securityhub"), to adjust and pass
+// in Options.Policies.
 func DefaultPolicy(service string) (Policy, bool) {
 	p, ok := defaults[service]
 	if !ok {
