@@ -31,6 +31,7 @@ func subcommands(env *Env) []*cobra.Command {
 		newApplyCmd(env),
 		newRollbackCmd(env),
 		newExportCmd(env),
+		newIAMPolicyCmd(env),
 	}
 }
 
