@@ -46,7 +46,7 @@ func (f *scopeFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.roleName, "role-name", "", "role to assume in each account other than the caller's")
 	fs.StringVar(&f.externalID, "external-id", "", "external id for AssumeRole")
 	fs.StringVar(&f.kernelSource, "kernel-source", "inventory", "kernel evidence: inventory, run-command (runs uname -r on instances through SSM) or none")
-	fs.IntVar(&f.concurrency, "concurrency", 8, "account-regions collected at once")
+	fs.IntVar(&f.concurrency, "concurrency", collect.DefaultConcurrency, "account-regions collected at once (AWS throttles each account-region on its own)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
 }
 

@@ -126,7 +126,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 		opts.KernelSource = ssmcollect.KernelSourceInventory
 	}
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
+		opts.Concurrency = DefaultConcurrency
 	}
 	started := opts.Now().UTC()
 	gaps := &gap.Set{}
@@ -149,26 +149,43 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 	}
 	ids = sortedUnique(ids)
 
+	// Each account is entered (AssumeRole) and its regions listed at once,
+	// a few accounts at a time: one after another, fifty accounts spend
+	// seconds here before any is read.
+	setup := make([]*account, len(ids))
+	var setupWG sync.WaitGroup
+	setupSem := make(chan struct{}, accountSetupWorkers)
+	for i, acct := range ids {
+		setupWG.Go(func() {
+			setupSem <- struct{}{}
+			defer func() { <-setupSem }()
+			a := &account{id: acct, cfg: cfg}
+			if acct != caller {
+				creds, err := Assume(ctx, cfg, acct, opts.RoleName, opts.ExternalID)
+				if err != nil {
+					gaps.Add(acct, "global", "sts:AssumeRole", "", err)
+					return
+				}
+				a.cfg.Credentials = creds
+			}
+			a.regions = opts.Regions
+			if len(opts.Regions) == 1 && opts.Regions[0] == AllRegions {
+				regions, err := enabledRegions(ctx, a.cfg)
+				if err != nil {
+					gaps.Add(acct, "global", "ec2:DescribeRegions", "", err)
+					return
+				}
+				a.regions = regions
+			}
+			setup[i] = a
+		})
+	}
+	setupWG.Wait()
 	var accounts []*account
-	for _, acct := range ids {
-		a := &account{id: acct, cfg: cfg}
-		if acct != caller {
-			creds, err := Assume(ctx, cfg, acct, opts.RoleName, opts.ExternalID)
-			if err != nil {
-				gaps.Add(acct, "global", "sts:AssumeRole", "", err)
-				continue
-			}
-			a.cfg.Credentials = creds
+	for _, a := range setup {
+		if a != nil {
+			accounts = append(accounts, a)
 		}
-		a.regions = opts.Regions
-		if len(opts.Regions) == 1 && opts.Regions[0] == AllRegions {
-			a.regions, err = enabledRegions(ctx, a.cfg)
-			if err != nil {
-				gaps.Add(acct, "global", "ec2:DescribeRegions", "", err)
-				continue
-			}
-		}
-		accounts = append(accounts, a)
 	}
 
 	snap := &model.Snapshot{
@@ -234,6 +251,14 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 	return snap, nil
 }
 
+// DefaultConcurrency is how many account-regions are read at once. AWS
+// throttles per account and region, so the bound is this process's, not
+// AWS's.
+const DefaultConcurrency = 32
+
+// accountSetupWorkers is how many accounts are entered at once.
+const accountSetupWorkers = 8
+
 // collectRegion reads one account-region with clients paced by a pacer of
 // its own.
 func collectRegion(ctx context.Context, a *account, region string, opts Options, gaps *gap.Set) model.Region {
@@ -242,8 +267,19 @@ func collectRegion(ctx context.Context, a *account, region string, opts Options,
 	paced(&cfg, opts)
 	r := model.Region{Name: region}
 	scope := gap.Scope{Set: gaps, Account: a.id, Region: region}
+	api := ssm.NewFromConfig(cfg)
+	// The SSM listing (often the region's longest chain of pages) runs
+	// beside the EC2 listings; only kernels need both.
+	var listed ssmcollect.Listed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		listed = ssmcollect.List(ctx, api, scope)
+	}()
 	ec2collect.Collect(ctx, ec2.NewFromConfig(cfg), &r, scope)
-	ssmcollect.Collect(ctx, ssm.NewFromConfig(cfg), &r, ssmcollect.Options{KernelSource: opts.KernelSource, PollInterval: opts.PollInterval}, scope)
+	<-done
+	listed.Fill(&r)
+	ssmcollect.Kernels(ctx, api, &r, listed, ssmcollect.Options{KernelSource: opts.KernelSource, PollInterval: opts.PollInterval}, scope)
 	return r
 }
 

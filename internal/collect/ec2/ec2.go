@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -76,63 +77,91 @@ func (c collector) limit(max int32) *int32 {
 }
 
 func (c collector) collect(ctx context.Context, r *model.Region) {
-	r.VPCs = list(ctx, c, "DescribeVpcs",
-		ec2.NewDescribeVpcsPaginator(c.api, &ec2.DescribeVpcsInput{MaxResults: c.limit(maxVpcs)}),
-		func(o *ec2.DescribeVpcsOutput) ([]types.Vpc, *string) { return o.Vpcs, o.NextToken },
-		convertVPC)
-	r.Subnets = list(ctx, c, "DescribeSubnets",
-		ec2.NewDescribeSubnetsPaginator(c.api, &ec2.DescribeSubnetsInput{MaxResults: c.limit(maxSubnets)}),
-		func(o *ec2.DescribeSubnetsOutput) ([]types.Subnet, *string) { return o.Subnets, o.NextToken },
-		convertSubnet)
-	r.SecurityGroups = list(ctx, c, "DescribeSecurityGroups",
-		ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{MaxResults: c.limit(maxSecurityGroups)}),
-		func(o *ec2.DescribeSecurityGroupsOutput) ([]types.SecurityGroup, *string) {
-			return o.SecurityGroups, o.NextToken
-		},
-		convertSecurityGroup)
-	r.NetworkACLs = list(ctx, c, "DescribeNetworkAcls",
-		ec2.NewDescribeNetworkAclsPaginator(c.api, &ec2.DescribeNetworkAclsInput{MaxResults: c.limit(maxNetworkAcls)}),
-		func(o *ec2.DescribeNetworkAclsOutput) ([]types.NetworkAcl, *string) {
-			return o.NetworkAcls, o.NextToken
-		},
-		convertNetworkACL)
-	r.RouteTables = list(ctx, c, "DescribeRouteTables",
-		ec2.NewDescribeRouteTablesPaginator(c.api, &ec2.DescribeRouteTablesInput{MaxResults: c.limit(maxRouteTables)}),
-		func(o *ec2.DescribeRouteTablesOutput) ([]types.RouteTable, *string) {
-			return o.RouteTables, o.NextToken
-		},
-		convertRouteTable)
-	r.NATGateways = list(ctx, c, "DescribeNatGateways",
-		ec2.NewDescribeNatGatewaysPaginator(c.api, &ec2.DescribeNatGatewaysInput{MaxResults: c.limit(maxNatGateways)}),
-		func(o *ec2.DescribeNatGatewaysOutput) ([]types.NatGateway, *string) {
-			return o.NatGateways, o.NextToken
-		},
-		convertNATGateway)
-	r.InternetGateways = list(ctx, c, "DescribeInternetGateways",
-		ec2.NewDescribeInternetGatewaysPaginator(c.api, &ec2.DescribeInternetGatewaysInput{MaxResults: c.limit(maxInternetGateways)}),
-		func(o *ec2.DescribeInternetGatewaysOutput) ([]types.InternetGateway, *string) {
-			return o.InternetGateways, o.NextToken
-		},
-		convertInternetGateway)
-	r.VPCEndpoints = list(ctx, c, "DescribeVpcEndpoints",
-		ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{MaxResults: c.limit(maxVpcEndpoints)}),
-		func(o *ec2.DescribeVpcEndpointsOutput) ([]types.VpcEndpoint, *string) {
-			return o.VpcEndpoints, o.NextToken
-		},
-		convertVPCEndpoint)
-	r.PrefixLists = list(ctx, c, "DescribeManagedPrefixLists",
-		ec2.NewDescribeManagedPrefixListsPaginator(c.api, &ec2.DescribeManagedPrefixListsInput{MaxResults: c.limit(maxPrefixLists)}),
-		func(o *ec2.DescribeManagedPrefixListsOutput) ([]types.ManagedPrefixList, *string) {
-			return o.PrefixLists, o.NextToken
-		},
-		convertPrefixList)
+	// The listings are independent: AWS throttles each action in a bucket
+	// of its own, so they run at once, and the region takes as long as its
+	// longest listing rather than their sum. Each goroutine writes one
+	// field of r.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		r.VPCs = list(ctx, c, "DescribeVpcs",
+			ec2.NewDescribeVpcsPaginator(c.api, &ec2.DescribeVpcsInput{MaxResults: c.limit(maxVpcs)}),
+			func(o *ec2.DescribeVpcsOutput) ([]types.Vpc, *string) { return o.Vpcs, o.NextToken },
+			convertVPC)
+	})
+	wg.Go(func() {
+		r.Subnets = list(ctx, c, "DescribeSubnets",
+			ec2.NewDescribeSubnetsPaginator(c.api, &ec2.DescribeSubnetsInput{MaxResults: c.limit(maxSubnets)}),
+			func(o *ec2.DescribeSubnetsOutput) ([]types.Subnet, *string) { return o.Subnets, o.NextToken },
+			convertSubnet)
+	})
+	wg.Go(func() {
+		r.SecurityGroups = list(ctx, c, "DescribeSecurityGroups",
+			ec2.NewDescribeSecurityGroupsPaginator(c.api, &ec2.DescribeSecurityGroupsInput{MaxResults: c.limit(maxSecurityGroups)}),
+			func(o *ec2.DescribeSecurityGroupsOutput) ([]types.SecurityGroup, *string) {
+				return o.SecurityGroups, o.NextToken
+			},
+			convertSecurityGroup)
+	})
+	wg.Go(func() {
+		r.NetworkACLs = list(ctx, c, "DescribeNetworkAcls",
+			ec2.NewDescribeNetworkAclsPaginator(c.api, &ec2.DescribeNetworkAclsInput{MaxResults: c.limit(maxNetworkAcls)}),
+			func(o *ec2.DescribeNetworkAclsOutput) ([]types.NetworkAcl, *string) {
+				return o.NetworkAcls, o.NextToken
+			},
+			convertNetworkACL)
+	})
+	wg.Go(func() {
+		r.RouteTables = list(ctx, c, "DescribeRouteTables",
+			ec2.NewDescribeRouteTablesPaginator(c.api, &ec2.DescribeRouteTablesInput{MaxResults: c.limit(maxRouteTables)}),
+			func(o *ec2.DescribeRouteTablesOutput) ([]types.RouteTable, *string) {
+				return o.RouteTables, o.NextToken
+			},
+			convertRouteTable)
+	})
+	wg.Go(func() {
+		r.NATGateways = list(ctx, c, "DescribeNatGateways",
+			ec2.NewDescribeNatGatewaysPaginator(c.api, &ec2.DescribeNatGatewaysInput{MaxResults: c.limit(maxNatGateways)}),
+			func(o *ec2.DescribeNatGatewaysOutput) ([]types.NatGateway, *string) {
+				return o.NatGateways, o.NextToken
+			},
+			convertNATGateway)
+	})
+	wg.Go(func() {
+		r.InternetGateways = list(ctx, c, "DescribeInternetGateways",
+			ec2.NewDescribeInternetGatewaysPaginator(c.api, &ec2.DescribeInternetGatewaysInput{MaxResults: c.limit(maxInternetGateways)}),
+			func(o *ec2.DescribeInternetGatewaysOutput) ([]types.InternetGateway, *string) {
+				return o.InternetGateways, o.NextToken
+			},
+			convertInternetGateway)
+	})
+	wg.Go(func() {
+		r.VPCEndpoints = list(ctx, c, "DescribeVpcEndpoints",
+			ec2.NewDescribeVpcEndpointsPaginator(c.api, &ec2.DescribeVpcEndpointsInput{MaxResults: c.limit(maxVpcEndpoints)}),
+			func(o *ec2.DescribeVpcEndpointsOutput) ([]types.VpcEndpoint, *string) {
+				return o.VpcEndpoints, o.NextToken
+			},
+			convertVPCEndpoint)
+	})
+	wg.Go(func() {
+		r.PrefixLists = list(ctx, c, "DescribeManagedPrefixLists",
+			ec2.NewDescribeManagedPrefixListsPaginator(c.api, &ec2.DescribeManagedPrefixListsInput{MaxResults: c.limit(maxPrefixLists)}),
+			func(o *ec2.DescribeManagedPrefixListsOutput) ([]types.ManagedPrefixList, *string) {
+				return o.PrefixLists, o.NextToken
+			},
+			convertPrefixList)
+	})
+	var reservations [][]model.Instance
+	wg.Go(func() {
+		reservations = list(ctx, c, "DescribeInstances",
+			ec2.NewDescribeInstancesPaginator(c.api, &ec2.DescribeInstancesInput{MaxResults: c.limit(maxInstances)}),
+			func(o *ec2.DescribeInstancesOutput) ([]types.Reservation, *string) {
+				return o.Reservations, o.NextToken
+			},
+			func(res types.Reservation) []model.Instance { return convertAll(res.Instances, convertInstance) })
+	})
+	wg.Wait()
+	// Prefix-list entries need the groups, routes and lists read first.
 	c.readPrefixListEntries(ctx, r)
-	reservations := list(ctx, c, "DescribeInstances",
-		ec2.NewDescribeInstancesPaginator(c.api, &ec2.DescribeInstancesInput{MaxResults: c.limit(maxInstances)}),
-		func(o *ec2.DescribeInstancesOutput) ([]types.Reservation, *string) {
-			return o.Reservations, o.NextToken
-		},
-		func(res types.Reservation) []model.Instance { return convertAll(res.Instances, convertInstance) })
 	r.Instances = nil
 	for _, insts := range reservations {
 		r.Instances = append(r.Instances, insts...)

@@ -83,15 +83,40 @@ func (o Options) withDefaults() Options {
 // filled; one Kernel is recorded for each running instance whose Platform
 // is not windows. Failed reads are added to gaps.
 func Collect(ctx context.Context, api API, r *model.Region, opts Options, gaps gap.Scope) {
-	opts = opts.withDefaults()
+	l := List(ctx, api, gaps)
+	l.Fill(r)
+	Kernels(ctx, api, r, l, opts, gaps)
+}
+
+// Listed is what List read: it needs nothing of EC2, so a region's SSM
+// listing runs beside its EC2 listings.
+type Listed struct {
+	infos []model.SSMInstance
+	ok    bool
+	dhmc  *model.ServiceSetting
+}
+
+// List reads the SSM nodes and the Default Host Management setting.
+func List(ctx context.Context, api API, gaps gap.Scope) Listed {
 	infos, err := describeInstanceInformation(ctx, api)
 	if err != nil {
 		gaps.Add("ssm:DescribeInstanceInformation", "", err)
 		infos = nil
 	}
-	r.SSMInstances = infos
-	r.DefaultHostManagement = readDHMC(ctx, api, gaps)
-	r.Kernels = collectKernels(ctx, api, r.Instances, infos, err == nil, opts, gaps)
+	return Listed{infos: infos, ok: err == nil, dhmc: readDHMC(ctx, api, gaps)}
+}
+
+// Fill stores the listing in the region.
+func (l Listed) Fill(r *model.Region) {
+	r.SSMInstances = l.infos
+	r.DefaultHostManagement = l.dhmc
+}
+
+// Kernels reads the kernels of the region's instances (r.Instances must be
+// read) the way opts says.
+func Kernels(ctx context.Context, api API, r *model.Region, l Listed, opts Options, gaps gap.Scope) {
+	opts = opts.withDefaults()
+	r.Kernels = collectKernels(ctx, api, r.Instances, l.infos, l.ok, opts, gaps)
 }
 
 // describeInstanceInformation lists every node SSM knows in the region.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -99,28 +100,50 @@ func collectKernels(ctx context.Context, api API, instances []model.Instance, in
 		open = still
 	}
 
-	for _, i := range open {
-		k := &kernels[i]
-		entries, err := listKernelPackages(ctx, api, k.InstanceID)
-		var detail string
-		switch {
-		case err != nil:
-			gaps.Add("ssm:ListInventoryEntries", k.InstanceID, err)
-			detail = detailInventoryError
-		default:
-			var rel string
-			rel, detail = ReleaseFromInventory(entries)
-			if rel != "" {
-				k.Release, k.Source = rel, model.KernelFromInventory
-				continue
+	// One listing per instance, a few at once: each instance's chain is
+	// independent, and the account-region's pacer keeps the calls within
+	// SSM's bucket, so the phase follows the bucket rather than k × latency.
+	// Each worker writes only its own kernels[i].
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(inventoryWorkers, len(open)) {
+		wg.Go(func() {
+			for i := range work {
+				inventoryKernel(ctx, api, &kernels[i], note, gaps)
 			}
-		}
-		if n := note[k.InstanceID]; n != "" {
-			detail += "; run-command: " + n
-		}
-		k.Detail = detail
+		})
 	}
+	for _, i := range open {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	return kernels
+}
+
+// inventoryWorkers is how many instances' inventories are read at once.
+const inventoryWorkers = 4
+
+// inventoryKernel fills k from the instance's kernel packages in inventory.
+func inventoryKernel(ctx context.Context, api API, k *model.Kernel, note map[string]string, gaps gap.Scope) {
+	entries, err := listKernelPackages(ctx, api, k.InstanceID)
+	var detail string
+	switch {
+	case err != nil:
+		gaps.Add("ssm:ListInventoryEntries", k.InstanceID, err)
+		detail = detailInventoryError
+	default:
+		var rel string
+		rel, detail = ReleaseFromInventory(entries)
+		if rel != "" {
+			k.Release, k.Source = rel, model.KernelFromInventory
+			return
+		}
+	}
+	if n := note[k.InstanceID]; n != "" {
+		detail += "; run-command: " + n
+	}
+	k.Detail = detail
 }
 
 // listKernelPackages reads an instance's AWS:Application inventory entries
