@@ -19,6 +19,8 @@ import (
 type bucket struct {
 	rate  float64
 	burst int
+	// ceiling is the highest rate the limiter probes up to; 0 is rate.
+	ceiling float64
 }
 
 // paceFor returns the client-side bucket a service's actions start with.
@@ -33,7 +35,9 @@ func paceFor(service string) bucket {
 	case "EC2":
 		return bucket{rate: 19, burst: 95}
 	case "SSM":
-		return bucket{rate: 20, burst: 20}
+		// AWS publishes no SSM rate: start moderate and probe upwards,
+		// so an account whose buckets allow more is read faster.
+		return bucket{rate: 20, burst: 20, ceiling: 100}
 	}
 	return bucket{rate: 10, burst: 10}
 }
@@ -101,7 +105,11 @@ type adaptiveLimiter struct {
 }
 
 func newAdaptiveLimiter(b bucket, now func() time.Time) *adaptiveLimiter {
-	return &adaptiveLimiter{lim: rate.NewLimiter(rate.Limit(b.rate), b.burst), max: b.rate, now: now, runStart: now()}
+	top := b.rate
+	if b.ceiling > top {
+		top = b.ceiling
+	}
+	return &adaptiveLimiter{lim: rate.NewLimiter(rate.Limit(b.rate), b.burst), max: top, now: now, runStart: now()}
 }
 
 // rate is the current pace, in calls per second.
