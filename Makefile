@@ -8,7 +8,7 @@ LDFLAGS := -X github.com/pdr-audit/pdr-audit/internal/cli.version=$(VERSION)
 # Go sources to format-check: everything but hidden dirs, testdata and bin.
 GOFILES  = $(shell find . -name '*.go' -not -path './.*' -not -path '*/testdata/*' -not -path './bin/*')
 
-.PHONY: all build test demo fmt lint bench clean
+.PHONY: all build test race fuzz demo fmt lint bench clean
 
 all: build
 
@@ -20,6 +20,11 @@ build:
 test: build
 	$(GO) vet ./...
 	PDR_AUDIT_BIN=$(CURDIR)/$(BIN) $(GO) test ./...
+
+## race: every test under the race detector (-short: the end-to-end tests
+## that only drive external programs are skipped); CI runs it after test
+race:
+	$(GO) test -race -short ./...
 
 ## demo: the whole story on the demo estate, served by the simulator: audit,
 ## plan, show, apply, audit again, SARIF and HTML reports, what changed
