@@ -39,7 +39,9 @@ func (f *fakeEC2) AuthorizeSecurityGroupIngress(ctx context.Context, _ *ec2.Auth
 type fakeClients struct{ ec2 EC2API }
 
 func (f fakeClients) EC2(context.Context, string, string) (EC2API, error) { return f.ec2, nil }
-func (f fakeClients) IAM(context.Context, string) (IAMAPI, error)         { return nil, errors.New("no IAM here") }
+func (f fakeClients) IAM(context.Context, string) (IAMAPI, error) {
+	return nil, errors.New("no IAM here")
+}
 
 func sgChange(id, group string) Change {
 	rule := SGRule{Direction: "ingress", Protocol: "tcp", FromPort: 7777, ToPort: 7777, CIDR: "10.0.0.0/16"}
