@@ -222,10 +222,10 @@ func (j *jsonWriter) finish() error {
 // writeJSONFile creates name (and its directory) and fills it with the
 // document body writes.
 func writeJSONFile(name string, body func(j *jsonWriter)) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return fmt.Errorf("create directory for %s: %w", name, err)
 	}
-	f, err := os.Create(name)
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}

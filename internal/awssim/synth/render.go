@@ -28,6 +28,27 @@ func Generate(dir string, o Options) (*Summary, error) {
 	if err := emptyDir(dir); err != nil {
 		return nil, err
 	}
+	// The estate is written into a temporary directory beside dir and
+	// renamed into place whole: a failed run leaves nothing half-written.
+	final := filepath.Clean(dir)
+	tmp, err := os.MkdirTemp(filepath.Dir(final), ".pdr-audit-estate-*")
+	if err != nil {
+		return nil, fmt.Errorf("create estate directory: %w", err)
+	}
+	sum, err := writeEstate(tmp, o)
+	if err == nil {
+		if err = os.Remove(final); err == nil {
+			err = os.Rename(tmp, final)
+		}
+	}
+	if err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, err
+	}
+	return sum, nil
+}
+
+func writeEstate(dir string, o Options) (*Summary, error) {
 	w := &writer{sum: &Summary{Catalog: o.Catalog.Source}}
 	accts := buildAccounts(&o)
 	org := o.Accounts > 1
@@ -70,7 +91,7 @@ func emptyDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create estate directory: %w", err)
 		}
 		return nil
@@ -1149,7 +1170,7 @@ func (w *writer) readme(dir string, o Options) error {
 	})
 	fmt.Fprintf(&b, "\nLinux platforms: %s.\n", strings.Join(names, ", "))
 	s.Files++
-	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("write estate README: %w", err)
 	}
 	return nil
