@@ -42,7 +42,8 @@ type Options struct {
 	ExternalID string
 	// KernelSource is inventory (default), run-command or none.
 	KernelSource string
-	// Concurrency bounds the account-regions collected at once (8 when 0).
+	// Concurrency bounds the account-regions collected at once
+	// (DefaultConcurrency when 0).
 	Concurrency int
 	// PollInterval is the run-command polling interval (see ssmcollect).
 	PollInterval time.Duration
@@ -130,6 +131,8 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 	}
 	started := opts.Now().UTC()
 	gaps := &gap.Set{}
+	cfg = cfg.Copy()
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), inFlight(make(chan struct{}, MaxInFlight)))
 
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -254,7 +257,11 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 // DefaultConcurrency is how many account-regions are read at once. AWS
 // throttles per account and region, so the bound is this process's, not
 // AWS's.
-const DefaultConcurrency = 32
+const DefaultConcurrency = 64
+
+// MaxInFlight bounds the API calls in flight at once, over every
+// account-region.
+const MaxInFlight = 128
 
 // accountSetupWorkers is how many accounts are entered at once.
 const accountSetupWorkers = 8

@@ -163,3 +163,23 @@ func (p *pacer) middleware(stack *middleware.Stack) error {
 			return out, md, err
 		}), middleware.After)
 }
+
+// inFlight bounds the calls in flight across the whole collection: account-
+// regions run many at once (AWS throttles each on its own), and this cap,
+// not the number of account-regions, keeps sockets and memory in bounds.
+// It sits innermost, around each attempt's round trip, so no slot is held
+// while a retry backs off or the pacer waits.
+func inFlight(slots chan struct{}) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("PDRAuditInFlight",
+			func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return middleware.DeserializeOutput{}, middleware.Metadata{}, ctx.Err()
+				}
+				defer func() { <-slots }()
+				return next.HandleDeserialize(ctx, in)
+			}), middleware.After)
+	}
+}
