@@ -155,6 +155,9 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 	// Each account is entered (AssumeRole) and its regions listed at once,
 	// a few accounts at a time: one after another, fifty accounts spend
 	// seconds here before any is read.
+	// One pacer for every AssumeRole: the caller's STS bucket is shared.
+	stsCfg := cfg.Copy()
+	paced(&stsCfg, opts)
 	setup := make([]*account, len(ids))
 	var setupWG sync.WaitGroup
 	setupSem := make(chan struct{}, accountSetupWorkers)
@@ -164,7 +167,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 			defer func() { <-setupSem }()
 			a := &account{id: acct, cfg: cfg}
 			if acct != caller {
-				creds, err := Assume(ctx, cfg, acct, opts.RoleName, opts.ExternalID)
+				creds, err := Assume(ctx, stsCfg, acct, opts.RoleName, opts.ExternalID)
 				if err != nil {
 					gaps.Add(acct, "global", "sts:AssumeRole", "", err)
 					return
@@ -257,7 +260,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (*model.Snapshot
 // DefaultConcurrency is how many account-regions are read at once. AWS
 // throttles per account and region, so the bound is this process's, not
 // AWS's.
-const DefaultConcurrency = 64
+const DefaultConcurrency = 256
 
 // MaxInFlight bounds the API calls in flight at once, over every
 // account-region.

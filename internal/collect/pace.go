@@ -34,6 +34,10 @@ func paceFor(service string) bucket {
 	switch service {
 	case "EC2":
 		return bucket{rate: 19, burst: 95}
+	case "STS":
+		// AWS publishes no STS rate either; an organization's AssumeRole
+		// calls all come from the caller's bucket.
+		return bucket{rate: 10, burst: 20, ceiling: 100}
 	case "SSM":
 		// AWS publishes no SSM rate: start moderate and probe upwards,
 		// so an account whose buckets allow more is read faster.

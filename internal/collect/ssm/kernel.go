@@ -100,7 +100,7 @@ func collectKernels(ctx context.Context, api API, instances []model.Instance, in
 		open = still
 	}
 
-	// One listing per instance, a few at once: each instance's chain is
+	// One listing per instance, several at once: each instance's chain is
 	// independent, and the account-region's pacer keeps the calls within
 	// SSM's bucket, so the phase follows the bucket rather than k × latency.
 	// Each worker writes only its own kernels[i].
@@ -122,7 +122,7 @@ func collectKernels(ctx context.Context, api API, instances []model.Instance, in
 }
 
 // inventoryWorkers is how many instances' inventories are read at once.
-const inventoryWorkers = 4
+const inventoryWorkers = 16
 
 // inventoryKernel fills k from the instance's kernel packages in inventory.
 func inventoryKernel(ctx context.Context, api API, k *model.Kernel, note map[string]string, gaps gap.Scope) {
