@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pdr-audit/pdr-audit/internal/awssim/simmodel"
 )
@@ -30,12 +33,12 @@ func validateDoc(m *simmodel.Model, ref *simmodel.ShapeRef, v any, path string) 
 		for _, k := range sortedKeys(obj) {
 			mref, ok := s.Members[k]
 			if !ok {
-				return fmt.Errorf("%s.%s: %q is not a field of %s", path, k, k, ref.Shape)
+				return fmt.Errorf("%s: %q is not a field of %s", member(path, k), k, ref.Shape)
 			}
 			if obj[k] == nil {
 				continue
 			}
-			if err := validateDoc(m, mref, obj[k], path+"."+k); err != nil {
+			if err := validateDoc(m, mref, obj[k], member(path, k)); err != nil {
 				return err
 			}
 		}
@@ -55,7 +58,7 @@ func validateDoc(m *simmodel.Model, ref *simmodel.ShapeRef, v any, path string) 
 			return fmt.Errorf("%s: want an object, have %s", where, kind(v))
 		}
 		for _, k := range sortedKeys(obj) {
-			if err := validateDoc(m, s.Value, obj[k], path+"."+k); err != nil {
+			if err := validateDoc(m, s.Value, obj[k], member(path, k)); err != nil {
 				return err
 			}
 		}
@@ -90,6 +93,16 @@ func validateDoc(m *simmodel.Model, ref *simmodel.ShapeRef, v any, path string) 
 		return fmt.Errorf("%s: unsupported shape type %q", where, s.Type)
 	}
 	return nil
+}
+
+// member is the jq path of key k below path: path.k, or path["k"] quoted
+// when k holds a character that is not printable, so that no control
+// character or escape sequence of an estate reaches an error message.
+func member(path, k string) string {
+	if utf8.ValidString(k) && !strings.ContainsFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return path + "." + k
+	}
+	return path + "[" + strconv.Quote(k) + "]"
 }
 
 func kind(v any) string {

@@ -9,7 +9,10 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -159,9 +162,19 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ", line %d", e.Line)
 	}
 	if e.Key != "" {
-		fmt.Fprintf(&b, ", key %s", e.Key)
+		fmt.Fprintf(&b, ", key %s", printable(e.Key))
 	}
 	return b.String() + ": " + e.Msg
+}
+
+// printable returns s unchanged when every character is printable, else
+// quoted: a key or tag of the file never brings a control character or an
+// escape sequence into an error message.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 var (
@@ -342,7 +355,7 @@ func kindName(n *yaml.Node) string {
 		case "!!bool":
 			return "a boolean"
 		}
-		return "a scalar (" + n.ShortTag() + ")"
+		return "a scalar (" + printable(n.ShortTag()) + ")"
 	}
 	return "not a value"
 }
@@ -443,6 +456,9 @@ func (p parser) list(n *yaml.Node, key string, dst *[]string, check func(string)
 		return p.errorf(n, key, "must be a list, not %s", kindName(n))
 	}
 	out := make([]string, 0, len(n.Content))
+	// seen drops repeats in constant time: a long list must not cost
+	// quadratic time.
+	seen := make(map[string]bool, len(n.Content))
 	for i, item := range n.Content {
 		item = deref(item)
 		s, err := p.str(item, fmt.Sprintf("%s[%d]", key, i))
@@ -452,7 +468,8 @@ func (p parser) list(n *yaml.Node, key string, dst *[]string, check func(string)
 		if s, err = check(s); err != nil {
 			return p.errorf(item, fmt.Sprintf("%s[%d]", key, i), "%v", err)
 		}
-		if !slices.Contains(out, s) {
+		if !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -163,7 +166,7 @@ func (e *WaiverError) Error() string {
 		fmt.Fprintf(&b, ", waiver %d", e.Entry)
 	}
 	if e.Field != "" {
-		fmt.Fprintf(&b, ", field %s", e.Field)
+		fmt.Fprintf(&b, ", field %s", printable(e.Field))
 	}
 	return b.String() + ": " + e.Msg
 }
@@ -287,5 +290,15 @@ func describe(n *yaml.Node) string {
 	case "!!timestamp":
 		return "a date"
 	}
-	return n.ShortTag()
+	return printable(n.ShortTag())
+}
+
+// printable returns s unchanged when every character is printable, else
+// quoted: a field name or tag of the file never brings a control
+// character or an escape sequence into an error message.
+func printable(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	return strconv.Quote(s)
 }

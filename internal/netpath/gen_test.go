@@ -91,8 +91,12 @@ func i32(v int32) *int32 { return &v }
 
 // generateTopology returns the snapshot for seed: one account, one region,
 // 1–2 VPCs, 1–4 subnets, 1–6 instances.
-func generateTopology(seed uint64) *model.Snapshot {
-	g := &gen{r: newRand(seed)}
+func generateTopology(seed uint64) *model.Snapshot { return generateTopologyWith(newRand(seed)) }
+
+// generateTopologyWith returns the snapshot r's draws choose (the fuzz
+// target draws from its input bytes).
+func generateTopologyWith(r *rand.Rand) *model.Snapshot {
+	g := &gen{r: r}
 	g.s = &model.Snapshot{
 		SchemaVersion: model.SchemaVersion,
 		Tool:          model.Tool{Name: "pdr-audit", Version: "test"},
@@ -580,7 +584,11 @@ func (g *gen) addGaps() {
 // generateQueries returns n random questions about s, from a source seeded
 // independently of the topology's.
 func generateQueries(seed uint64, s *model.Snapshot, n int) []netpath.Query {
-	r := newRand(seed ^ 0x5bd1e995)
+	return generateQueriesWith(newRand(seed^0x5bd1e995), s, n)
+}
+
+// generateQueriesWith returns n questions about s that r's draws choose.
+func generateQueriesWith(r *rand.Rand, s *model.Snapshot, n int) []netpath.Query {
 	reg := s.Accounts[0].Regions[0]
 	var qs []netpath.Query
 	for len(qs) < n {
