@@ -30,7 +30,9 @@
 //   - The whole request body is read before any answer is written.
 //   - A call's latency (Options.Latency + LatencyPerItem × items +
 //     a jitter seeded by Options.Seed) is paid after the throttle took its
-//     token, so a bucket admits calls at arrival, as AWS does.
+//     token, so a bucket admits calls at arrival, as AWS does. A
+//     faults.json "delay" rule adds to the latency of the calls it fires
+//     on; a "body" rule sends the first half of the answer (package fault).
 //   - Every call that names an action is counted once (Stats): calls,
 //     throttles, errors, pages, items, unpaginated calls, and the most
 //     calls in flight per throttling bucket.

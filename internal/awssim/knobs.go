@@ -1,20 +1,61 @@
 package awssim
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
 	"sort"
+	"strconv"
 
 	"github.com/pdr-audit/pdr-audit/internal/awssim/fault"
 	"github.com/pdr-audit/pdr-audit/internal/awssim/simmodel"
 	"github.com/pdr-audit/pdr-audit/internal/awssim/throttle"
 )
 
-// persistentOnly injects only the faults with neither first nor rate: the
-// reads that failed when evidence was gathered (used by offline import).
+// persistentOnly injects only the faults with neither first nor rate that
+// spoil the answer: the reads that failed when evidence was gathered (used
+// by offline import). Delays are not failed reads.
 type persistentOnly struct{ in *fault.Injector }
 
-func (p persistentOnly) Check(account, region, action string) (string, bool) {
-	return p.in.CheckPersistent(account, region, action)
+func (p persistentOnly) Decide(account, region, action string) (fault.Rule, bool) {
+	return p.in.DecidePersistent(account, region, action)
+}
+
+// spoilBody returns the writer to answer a call through when a "body"
+// fault fired on it (how is fault.BodyTruncated or fault.BodyMalformed;
+// "" answers untouched), and the function that sends the spoiled answer
+// once it is written: the status and headers as written and the first
+// half of the body, declared whole (truncated: the connection closes
+// mid-body) or declared as the half (malformed: a complete answer that is
+// not a valid document).
+func spoilBody(w http.ResponseWriter, how string) (http.ResponseWriter, func()) {
+	if how == "" {
+		return w, func() {}
+	}
+	sw := &spoiledWriter{ResponseWriter: w, how: how, status: http.StatusOK}
+	return sw, sw.send
+}
+
+type spoiledWriter struct {
+	http.ResponseWriter
+	how    string
+	status int
+	body   bytes.Buffer
+}
+
+func (w *spoiledWriter) WriteHeader(status int)      { w.status = status }
+func (w *spoiledWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
+
+func (w *spoiledWriter) send() {
+	b := w.body.Bytes()
+	half := b[:len(b)/2]
+	if w.how == fault.BodyMalformed {
+		w.Header().Set("Content-Length", strconv.Itoa(len(half)))
+	} else {
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	}
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(half)
 }
 
 // newFaults builds the injector from the estate's faults.json files: the

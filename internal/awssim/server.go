@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pdr-audit/pdr-audit/internal/awssim/fault"
 	"github.com/pdr-audit/pdr-audit/internal/awssim/simmodel"
 	"github.com/pdr-audit/pdr-audit/internal/awssim/throttle"
 )
@@ -51,11 +52,16 @@ type Options struct {
 	// first nor rate: reads that failed when the evidence was gathered.
 	// Offline import uses it.
 	PersistentFaultsOnly bool
+	// Faults, when set, decides the faults instead of the estate's
+	// faults.json: tests that arm and disarm faults while a server runs.
+	Faults FaultInjector
 }
 
-// FaultInjector decides whether a call fails on purpose (faults.json).
+// FaultInjector decides whether a call misbehaves on purpose
+// (faults.json): the rule that fires on it and true, or false. A
+// *fault.Injector is one.
 type FaultInjector interface {
-	Check(account, region, action string) (code string, hit bool)
+	Decide(account, region, action string) (fault.Rule, bool)
 }
 
 // Throttler decides whether a call is admitted by the rate limits.
@@ -118,6 +124,9 @@ func NewServer(est *Estate, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.faults = faults
+	if opts.Faults != nil {
+		s.faults = opts.Faults
+	}
 	th, classify, err := newThrottler(opts)
 	if err != nil {
 		return nil, err
@@ -155,6 +164,8 @@ type call struct {
 	Paginated bool
 	Caller    credential // the identity of the caller
 	Items     int        // items returned, for the call log
+	// spoil is the "delay" or "body" fault rule that fired on the call.
+	spoil fault.Rule
 }
 
 var credentialRe = regexp.MustCompile(`Credential=([^/,\s]+)/[0-9]{8}/([^/]+)/([^/]+)/aws4_request`)
@@ -210,7 +221,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out, apiErr, throttled := s.answer(c)
 	// The latency is paid after the throttle took its token (the call
 	// reached AWS) and scales with the items the answer carries.
-	s.opts.Sleep(r, s.latency.delay(c.Items))
+	s.opts.Sleep(r, s.latency.delay(c.Items)+c.spoil.Delay)
+	w, finish := spoilBody(w, c.spoil.Body)
+	defer finish()
 	if apiErr == nil {
 		if err := s.writeOutput(w, c, out); err != nil {
 			// The estate was validated at load; an encoding failure is a
@@ -229,8 +242,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // answer decides a decoded call: an injected fault, a throttle, or the
 // operation's handler.
 func (s *Server) answer(c *call) (out map[string]any, e *APIError, throttled bool) {
-	if code, hit := s.faults.Check(c.faultAccount(), c.Region, c.Service+":"+c.Action); hit {
-		return nil, &APIError{Code: code, Message: defaultMessage(code, c)}, false
+	if f, hit := s.faults.Decide(c.faultAccount(), c.Region, c.Service+":"+c.Action); hit {
+		if f.Error != "" {
+			return nil, &APIError{Code: f.Error, Message: defaultMessage(f.Error, c)}, false
+		}
+		c.spoil = f // a delay or a spoiled body, paid when answering
 	}
 	if ok, code := s.throttle.Allow(c.Account, c.Region, c.Service, c.Action, c.Paginated); !ok {
 		e := &APIError{Code: code, Message: "Rate exceeded"}

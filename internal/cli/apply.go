@@ -262,7 +262,7 @@ func newRollbackCmd(env *Env) *cobra.Command {
 			var todo []string
 			accounts := map[string]bool{}
 			for _, e := range j.Entries {
-				if e.Status == remediate.StatusApplied || e.Status == remediate.StatusFailed && len(e.Inverse) > 0 {
+				if e.Undoable() {
 					todo = append(todo, fmt.Sprintf("  - %s %s %s (%s, %s)", e.ChangeID, e.Action, e.Resource.ID, e.Account, e.Region))
 					accounts[e.Account] = true
 				}

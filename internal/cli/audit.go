@@ -140,7 +140,13 @@ func registerLiveFlags(c *cobra.Command, f *scopeFlags) {
 		}
 		c.Flags().AddFlag(fl)
 	})
+	f.cmd = c
 }
+
+// anyInputFlags are the scope flags that mean something whatever the
+// input: they bound the run or its AWS calls (a Security Hub upload makes
+// some even from a snapshot).
+var anyInputFlags = []string{"quiet", "timeout", "call-timeout", "debug"}
 
 // liveOnlyFlags returns the scope flags set on the command line that mean
 // nothing with the input mode chosen.
@@ -156,7 +162,7 @@ func liveOnlyFlags(c *cobra.Command, estate bool) []string {
 		if name == "profile" {
 			name = awsProfileFlag
 		}
-		if estate && slices.Contains(estateFlags, name) || name == "quiet" {
+		if estate && slices.Contains(estateFlags, name) || slices.Contains(anyInputFlags, name) {
 			return
 		}
 		if c.Flags().Changed(name) {

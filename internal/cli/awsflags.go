@@ -8,9 +8,12 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
@@ -33,7 +36,15 @@ type scopeFlags struct {
 	kernelSource string
 	concurrency  int
 	quiet        bool
+	timeout      time.Duration // the whole run's bound (boundRun)
+	callTimeout  time.Duration // one HTTP attempt's bound
+	debug        bool
+	cmd          *cobra.Command // for its stderr
 }
+
+// defaultCallTimeout bounds one AWS request attempt, as the AWS CLI's
+// default read timeout does.
+const defaultCallTimeout = 60 * time.Second
 
 func (f *scopeFlags) register(c *cobra.Command) {
 	fs := c.Flags()
@@ -46,8 +57,53 @@ func (f *scopeFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.roleName, "role-name", "", "role to assume in each account other than the caller's")
 	fs.StringVar(&f.externalID, "external-id", "", "external id for AssumeRole")
 	fs.StringVar(&f.kernelSource, "kernel-source", "inventory", "kernel evidence: inventory, run-command (runs uname -r on instances through SSM) or none")
-	fs.IntVar(&f.concurrency, "concurrency", collect.DefaultConcurrency, "account-regions collected at once (AWS throttles each account-region on its own)")
+	fs.IntVar(&f.concurrency, "concurrency", collect.DefaultConcurrency, "account-regions collected at once (AWS throttles each on its own; calls in flight are capped overall)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress")
+	fs.DurationVar(&f.timeout, "timeout", 0, "stop the whole run after this long (e.g. 15m), with exit 1 (default: no limit)")
+	fs.DurationVar(&f.callTimeout, "call-timeout", defaultCallTimeout, "give up on one AWS request attempt after this long (the SDK retries it)")
+	fs.BoolVar(&f.debug, "debug", false, "log every AWS request and response to stderr, credentials and signatures redacted")
+	f.cmd = c
+}
+
+// timedOut is the cause of a run's context when --timeout expires.
+type timedOut struct{ after time.Duration }
+
+func (e timedOut) Error() string { return fmt.Sprintf("timed out after %s", e.after) }
+
+// boundRun makes a command with a --timeout flag honour it: its RunE runs
+// under a context that expires after the duration, and an error it returns
+// once the deadline passed is reported as "timed out after D: <error>"
+// (exit 1). A run that finished in time keeps its outcome. Files are
+// written atomically, so an expired run leaves none half-written. prepare
+// applies it to every command.
+func boundRun(c *cobra.Command) {
+	if c.RunE == nil || c.Flags().Lookup("timeout") == nil {
+		return
+	}
+	run := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		d, err := c.Flags().GetDuration("timeout")
+		if err != nil {
+			return err
+		}
+		if d < 0 {
+			return usageErrorf("--timeout must not be negative, got %s", d)
+		}
+		if d == 0 {
+			return run(c, args)
+		}
+		parent := c.Context()
+		cause := timedOut{d}
+		ctx, cancel := context.WithTimeoutCause(parent, d, cause)
+		defer cancel()
+		c.SetContext(ctx)
+		err = run(c, args)
+		var ee *exitError
+		if err == nil || errors.As(err, &ee) && ee.err == nil || parent.Err() != nil || !errors.Is(context.Cause(ctx), cause) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", cause, err)
+	}
 }
 
 // awsConfig loads the SDK configuration the way AWS users expect: the
@@ -67,7 +123,21 @@ func (f *scopeFlags) awsConfig(ctx context.Context) (aws.Config, error) {
 	if f.endpointURL != "" {
 		cfg.BaseEndpoint = aws.String(f.endpointURL)
 	}
+	if f.callTimeout < 0 {
+		return aws.Config{}, usageErrorf("--call-timeout must not be negative, got %s", f.callTimeout)
+	}
+	// One hung answer must not hang the run: each attempt is bounded, and
+	// the retryer retries a timed-out attempt like a dropped connection.
+	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok && f.callTimeout > 0 {
+		cfg.HTTPClient = bc.WithTimeout(f.callTimeout)
+	}
 	cfg.HTTPClient = transport.Client(cfg.HTTPClient)
+	if f.debug && f.cmd != nil {
+		cfg.HTTPClient = transport.Debug(cfg.HTTPClient, f.cmd.ErrOrStderr())
+	}
+	// The SDK's own log lines (a warning about an unread body, say) would
+	// break the one-line stderr rule; --debug says what happened instead.
+	cfg.Logger = logging.Nop{}
 	if cfg.RetryMaxAttempts == 0 {
 		// A throttle AWS lifts within a few backoffs should not become a gap.
 		cfg.RetryMaxAttempts = 8

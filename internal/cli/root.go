@@ -76,11 +76,13 @@ func buildRoot(env *Env, cmds []*cobra.Command) *cobra.Command {
 //   - a leaf without an Args validator takes no positional arguments
 //     (leave Args nil for that rather than using cobra.NoArgs, whose message
 //     speaks of an unknown command);
-//   - Args, required-flag and flag-group errors are usage errors.
+//   - Args, required-flag and flag-group errors are usage errors;
+//   - a command with a --timeout flag is bounded by it (boundRun).
 func prepare(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		prepare(sub)
 	}
+	boundRun(c)
 	if !c.Runnable() {
 		c.Args = unknownSubcommand
 		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }

@@ -45,6 +45,12 @@ var Implied = map[string][]string{
 	"route53:AssociateVPCWithHostedZone": {"ec2:CreateVpcEndpoint"},
 }
 
+// Recovery are actions apply and rollback call only to find what a
+// change created when AWS's answer naming it was lost (a timeout, a cut
+// connection): granted, but absent from the call log of a run where every
+// answer arrives.
+var Recovery = []string{"ec2:DescribeIamInstanceProfileAssociations"}
+
 // The read actions of an audit, by collector.
 var (
 	auditEC2 = []string{
@@ -109,7 +115,7 @@ func Build(o Options) (*Policy, error) {
 		if o.RunCommand || o.SecurityHub {
 			return nil, fmt.Errorf("--run-command and --security-hub belong to the audit policy")
 		}
-		add("ReadTargets", applyReads, "*", nil)
+		add("ReadTargets", append(slices.Clone(applyReads), Recovery...), "*", nil)
 		add("ChangeNetworkAndInstances", applyEC2, "*", nil)
 		add("TagWhatApplyCreates", []string{"ec2:CreateTags"}, "*", map[string]any{
 			"StringEquals": map[string]any{"ec2:CreateAction": []string{"CreateSecurityGroup", "CreateVpcEndpoint", "RunInstances"}}})

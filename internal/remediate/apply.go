@@ -42,6 +42,7 @@ type EC2API interface {
 	RunInstances(context.Context, *ec2.RunInstancesInput, ...func(*ec2.Options)) (*ec2.RunInstancesOutput, error)
 	TerminateInstances(context.Context, *ec2.TerminateInstancesInput, ...func(*ec2.Options)) (*ec2.TerminateInstancesOutput, error)
 	ModifyInstanceAttribute(context.Context, *ec2.ModifyInstanceAttributeInput, ...func(*ec2.Options)) (*ec2.ModifyInstanceAttributeOutput, error)
+	DescribeIamInstanceProfileAssociations(context.Context, *ec2.DescribeIamInstanceProfileAssociationsInput, ...func(*ec2.Options)) (*ec2.DescribeIamInstanceProfileAssociationsOutput, error)
 	DescribeSubnets(context.Context, *ec2.DescribeSubnetsInput, ...func(*ec2.Options)) (*ec2.DescribeSubnetsOutput, error)
 }
 
@@ -73,6 +74,22 @@ type Applier struct {
 	Pace *Pacer
 	// Sleep waits between verification retries (tests inject a fast one).
 	Sleep func(context.Context, time.Duration) error
+
+	// token identifies the plan being applied in the ChangeTag of what it
+	// creates.
+	token string
+}
+
+// ChangeTagKey is the tag every resource apply creates carries, valued
+// "<plan digest prefix>/<change id>": it finds what a change created when
+// the answer naming it was lost.
+const ChangeTagKey = "pdr-audit:change"
+
+func (a *Applier) changeTag(c *Change) string { return a.token + "/" + c.ID }
+
+func (a *Applier) tags(c *Change) []ec2types.Tag {
+	return []ec2types.Tag{{Key: aws.String("CreatedBy"), Value: aws.String("pdr-audit")},
+		{Key: aws.String(ChangeTagKey), Value: aws.String(a.changeTag(c))}}
 }
 
 // ErrStale is wrapped when a target changed since planning.
@@ -143,6 +160,7 @@ func diff(want, got State) string {
 func (a *Applier) Apply(ctx context.Context, p *Plan, planPath string) (*Journal, error) {
 	j := &Journal{FormatVersion: FormatVersion, ToolVersion: p.ToolVersion, Plan: planPath, PlanDigest: p.Digest,
 		DryRun: a.DryRun, StartedAt: a.now(), Entries: []Entry{}}
+	a.token = shortDigest(p.Digest)
 	var failure error
 	applied := 0
 	for i := range p.Changes {
@@ -228,6 +246,9 @@ func (a *Applier) applyOne(ctx context.Context, c *Change, e *Entry) error {
 	return fmt.Errorf("unknown action %q", c.Action)
 }
 
+// verifyAttempts reads, 250 ms apart and doubling, span about 32 s.
+const verifyAttempts = 8
+
 // verify re-reads the target until it shows the change's After state
 // (EC2 is eventually consistent), for up to about 30 s.
 func (a *Applier) verify(ctx context.Context, c *Change, created *Created) error {
@@ -235,7 +256,12 @@ func (a *Applier) verify(ctx context.Context, c *Change, created *Created) error
 		return nil
 	}
 	var last string
-	for attempt := range 8 {
+	for attempt := range verifyAttempts {
+		if attempt > 0 {
+			if err := a.sleep(ctx, time.Duration(250<<(attempt-1))*time.Millisecond); err != nil {
+				return err
+			}
+		}
 		got, err := a.read(ctx, c, created)
 		if err == nil {
 			if last = diff(c.After, got); last == "" {
@@ -243,9 +269,6 @@ func (a *Applier) verify(ctx context.Context, c *Change, created *Created) error
 			}
 		} else {
 			last = err.Error()
-		}
-		if err := a.sleep(ctx, time.Duration(250<<attempt)*time.Millisecond); err != nil {
-			return err
 		}
 	}
 	return fmt.Errorf("verification failed: the target %s", last)
@@ -269,6 +292,26 @@ func ipPermissions(rules []SGRule) []ec2types.IpPermission {
 	return out
 }
 
+// alreadyDone treats code as success outside a dry run: the stale check
+// saw the target without the change, so "already exists" means an
+// earlier attempt of this very call did it and its answer was lost (the
+// SDK retried). Verification then checks the result.
+func (a *Applier) alreadyDone(err error, code string) error {
+	if !a.DryRun && hasCode(err, code) {
+		return nil
+	}
+	return err
+}
+
+// byDirectionOnly returns the rules of one direction.
+func byDirectionOnly(rules []SGRule, dir string) []SGRule {
+	in, out := byDirection(rules)
+	if dir == "egress" {
+		return out
+	}
+	return in
+}
+
 // byDirection splits rules into ingress and egress.
 func byDirection(rules []SGRule) (in, out []SGRule) {
 	for _, r := range rules {
@@ -287,7 +330,7 @@ func (a *Applier) authorize(ctx context.Context, api EC2API, account, region, gr
 		err := a.call(ctx, account, region, "ec2:AuthorizeSecurityGroupIngress", func() error {
 			_, err := api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
 				GroupId: aws.String(group), IpPermissions: ipPermissions(in), DryRun: aws.Bool(a.DryRun)})
-			return err
+			return a.alreadyDone(err, "InvalidPermission.Duplicate")
 		})
 		if err != nil {
 			return err
@@ -297,7 +340,7 @@ func (a *Applier) authorize(ctx context.Context, api EC2API, account, region, gr
 		return a.call(ctx, account, region, "ec2:AuthorizeSecurityGroupEgress", func() error {
 			_, err := api.AuthorizeSecurityGroupEgress(ctx, &ec2.AuthorizeSecurityGroupEgressInput{
 				GroupId: aws.String(group), IpPermissions: ipPermissions(out), DryRun: aws.Bool(a.DryRun)})
-			return err
+			return a.alreadyDone(err, "InvalidPermission.Duplicate")
 		})
 	}
 	return nil
@@ -312,23 +355,18 @@ func (a *Applier) addRules(ctx context.Context, c *Change, e *Entry) error {
 	if sg.Create != nil {
 		return a.addDedicated(ctx, api, c, e)
 	}
-	in, out := byDirection(sg.Rules)
-	// Ingress first: if egress then fails, the ingress rules are already
-	// in the journal's inverse.
-	if len(in) > 0 {
-		if err := a.authorize(ctx, api, c.Account, c.Region, sg.GroupID, in); err != nil {
-			return err
+	// Each inverse goes into the journal before its call: a call whose
+	// answer is lost may have happened, and revoking a rule that is not
+	// there is harmless.
+	for _, rules := range [][]SGRule{byDirectionOnly(sg.Rules, "ingress"), byDirectionOnly(sg.Rules, "egress")} {
+		if len(rules) == 0 {
+			continue
 		}
 		if !a.DryRun {
-			e.Inverse = append(e.Inverse, Step{Op: OpRevokeRules, Account: c.Account, Region: c.Region, GroupID: sg.GroupID, Rules: in})
+			e.Inverse = append(e.Inverse, Step{Op: OpRevokeRules, Account: c.Account, Region: c.Region, GroupID: sg.GroupID, Rules: rules})
 		}
-	}
-	if len(out) > 0 {
-		if err := a.authorize(ctx, api, c.Account, c.Region, sg.GroupID, out); err != nil {
+		if err := a.authorize(ctx, api, c.Account, c.Region, sg.GroupID, rules); err != nil {
 			return err
-		}
-		if !a.DryRun {
-			e.Inverse = append(e.Inverse, Step{Op: OpRevokeRules, Account: c.Account, Region: c.Region, GroupID: sg.GroupID, Rules: out})
 		}
 	}
 	return a.verify(ctx, c, nil)
@@ -341,11 +379,14 @@ func (a *Applier) addRules(ctx context.Context, c *Change, e *Entry) error {
 func (a *Applier) addDedicated(ctx context.Context, api EC2API, c *Change, e *Entry) error {
 	sg := c.SecurityGroup
 	var id string
+	del := Step{Op: OpDeleteGroup, Account: c.Account, Region: c.Region, GroupName: sg.Create.Name, VPCID: sg.VPCID, ChangeTag: a.changeTag(c)}
+	if !a.DryRun {
+		e.Inverse = []Step{del}
+	}
 	err := a.call(ctx, c.Account, c.Region, "ec2:CreateSecurityGroup", func() error {
 		out, err := api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(sg.Create.Name),
 			Description: aws.String(sg.Create.Description), VpcId: aws.String(sg.VPCID), DryRun: aws.Bool(a.DryRun),
-			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
-				Tags: []ec2types.Tag{{Key: aws.String("CreatedBy"), Value: aws.String("pdr-audit")}}}}})
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup, Tags: a.tags(c)}}})
 		if err == nil {
 			id = aws.ToString(out.GroupId)
 		}
@@ -367,7 +408,7 @@ func (a *Applier) addDedicated(ctx context.Context, api EC2API, c *Change, e *En
 		return nil
 	}
 	e.Created = &Created{SecurityGroupID: id}
-	del := Step{Op: OpDeleteGroup, Account: c.Account, Region: c.Region, GroupID: id}
+	del.GroupID = id
 	e.Inverse = []Step{del}
 	if err := a.call(ctx, c.Account, c.Region, "ec2:RevokeSecurityGroupEgress", func() error {
 		_, err := api.RevokeSecurityGroupEgress(ctx, &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(id),
@@ -381,6 +422,10 @@ func (a *Applier) addDedicated(ctx context.Context, api EC2API, c *Change, e *En
 	}
 	var restore []Step
 	for _, at := range sg.AttachTo {
+		// Giving an instance back its own groups is harmless if the call
+		// did not happen: the inverse goes first.
+		restore = append(restore, Step{Op: OpSetInstanceGroups, Account: c.Account, Region: c.Region, InstanceID: at.InstanceID, Groups: at.Groups})
+		e.Inverse = append(slices.Clone(restore), del)
 		if err := a.call(ctx, c.Account, c.Region, "ec2:ModifyInstanceAttribute", func() error {
 			_, err := api.ModifyInstanceAttribute(ctx, &ec2.ModifyInstanceAttributeInput{InstanceId: aws.String(at.InstanceID),
 				Groups: append(slices.Clone(at.Groups), id)})
@@ -388,8 +433,6 @@ func (a *Applier) addDedicated(ctx context.Context, api EC2API, c *Change, e *En
 		}); err != nil {
 			return err
 		}
-		restore = append(restore, Step{Op: OpSetInstanceGroups, Account: c.Account, Region: c.Region, InstanceID: at.InstanceID, Groups: at.Groups})
-		e.Inverse = append(slices.Clone(restore), del)
 	}
 	return a.verify(ctx, c, e.Created)
 }
@@ -407,17 +450,17 @@ func (a *Applier) addEntries(ctx context.Context, c *Change, e *Entry) error {
 		if en.Protocol == "6" || en.Protocol == "17" {
 			in.PortRange = &ec2types.PortRange{From: aws.Int32(en.FromPort), To: aws.Int32(en.ToPort)}
 		}
-		if err := a.call(ctx, c.Account, c.Region, "ec2:CreateNetworkAclEntry", func() error {
-			_, err := api.CreateNetworkAclEntry(ctx, in)
-			return err
-		}); err != nil {
-			return err
-		}
 		if !a.DryRun {
 			if len(e.Inverse) == 0 {
 				e.Inverse = []Step{{Op: OpDeleteACLEntries, Account: c.Account, Region: c.Region, ACLID: n.ACLID}}
 			}
 			e.Inverse[0].Entries = append(e.Inverse[0].Entries, en)
+		}
+		if err := a.call(ctx, c.Account, c.Region, "ec2:CreateNetworkAclEntry", func() error {
+			_, err := api.CreateNetworkAclEntry(ctx, in)
+			return a.alreadyDone(err, "NetworkAclEntryAlreadyExists")
+		}); err != nil {
+			return err
 		}
 	}
 	return a.verify(ctx, c, nil)
@@ -430,12 +473,17 @@ func (a *Applier) createEndpoints(ctx context.Context, c *Change, e *Entry) erro
 	}
 	ep := c.Endpoints
 	created := &Created{}
+	tag := a.changeTag(c)
+	delEndpoints := Step{Op: OpDeleteEndpoints, Account: c.Account, Region: c.Region, VPCID: ep.VPCID, ChangeTag: tag}
+	delGroup := Step{Op: OpDeleteGroup, Account: c.Account, Region: c.Region, GroupName: ep.SecurityGroup.Name, VPCID: ep.VPCID, ChangeTag: tag}
+	if !a.DryRun {
+		e.Inverse = []Step{delEndpoints, delGroup}
+	}
 	var groupID string
 	err = a.call(ctx, c.Account, c.Region, "ec2:CreateSecurityGroup", func() error {
 		out, err := api.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(ep.SecurityGroup.Name),
 			Description: aws.String(ep.SecurityGroup.Description), VpcId: aws.String(ep.VPCID), DryRun: aws.Bool(a.DryRun),
-			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup,
-				Tags: []ec2types.Tag{{Key: aws.String("CreatedBy"), Value: aws.String("pdr-audit")}}}}})
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeSecurityGroup, Tags: a.tags(c)}}})
 		if err == nil {
 			groupID = aws.ToString(out.GroupId)
 		}
@@ -461,7 +509,8 @@ func (a *Applier) createEndpoints(ctx context.Context, c *Change, e *Entry) erro
 	}
 	created.SecurityGroupID = groupID
 	e.Created = created
-	e.Inverse = []Step{{Op: OpDeleteGroup, Account: c.Account, Region: c.Region, GroupID: groupID}}
+	delGroup.GroupID = groupID
+	e.Inverse = []Step{delEndpoints, delGroup}
 	if err := a.authorize(ctx, api, c.Account, c.Region, groupID, ep.SecurityGroup.Ingress); err != nil {
 		return err
 	}
@@ -470,9 +519,8 @@ func (a *Applier) createEndpoints(ctx context.Context, c *Change, e *Entry) erro
 		if err := a.call(ctx, c.Account, c.Region, "ec2:CreateVpcEndpoint", func() error {
 			out, err := api.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(ep.VPCID), ServiceName: aws.String(svc),
 				VpcEndpointType: ec2types.VpcEndpointTypeInterface, SubnetIds: ep.SubnetIDs, SecurityGroupIds: []string{groupID},
-				PrivateDnsEnabled: aws.Bool(ep.PrivateDNS),
-				TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcEndpoint,
-					Tags: []ec2types.Tag{{Key: aws.String("CreatedBy"), Value: aws.String("pdr-audit")}}}}})
+				PrivateDnsEnabled: aws.Bool(ep.PrivateDNS), ClientToken: aws.String(tag + "/" + svc),
+				TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcEndpoint, Tags: a.tags(c)}}})
 			if err == nil && out.VpcEndpoint != nil {
 				id = aws.ToString(out.VpcEndpoint.VpcEndpointId)
 			}
@@ -482,8 +530,8 @@ func (a *Applier) createEndpoints(ctx context.Context, c *Change, e *Entry) erro
 		}
 		created.EndpointIDs = append(created.EndpointIDs, id)
 		// Endpoints go before their group.
-		e.Inverse = []Step{{Op: OpDeleteEndpoints, Account: c.Account, Region: c.Region, EndpointIDs: created.EndpointIDs},
-			{Op: OpDeleteGroup, Account: c.Account, Region: c.Region, GroupID: groupID}}
+		delEndpoints.EndpointIDs = created.EndpointIDs
+		e.Inverse = []Step{delEndpoints, delGroup}
 	}
 	return a.verify(ctx, c, created)
 }
@@ -495,6 +543,10 @@ func (a *Applier) associate(ctx context.Context, c *Change, e *Entry) error {
 	}
 	ip := c.InstanceProfile
 	var assoc string
+	undo := Step{Op: OpDisassociate, Account: c.Account, Region: c.Region, InstanceID: ip.InstanceID, ProfileName: ip.ProfileName}
+	if !a.DryRun {
+		e.Inverse = []Step{undo}
+	}
 	if err := a.call(ctx, c.Account, c.Region, "ec2:AssociateIamInstanceProfile", func() error {
 		// DryRun is not a member of AssociateIamInstanceProfile: a dry run
 		// only reads the instance (done by the stale check).
@@ -515,7 +567,8 @@ func (a *Applier) associate(ctx context.Context, c *Change, e *Entry) error {
 		return nil
 	}
 	e.Created = &Created{AssociationID: assoc}
-	e.Inverse = []Step{{Op: OpDisassociate, Account: c.Account, Region: c.Region, AssociationID: assoc, InstanceID: ip.InstanceID}}
+	undo.AssociationID = assoc
+	e.Inverse = []Step{undo}
 	return a.verify(ctx, c, e.Created)
 }
 
@@ -529,13 +582,13 @@ func (a *Applier) attach(ctx context.Context, c *Change, e *Entry) error {
 		return err
 	}
 	rp := c.RolePolicy
+	e.Inverse = []Step{{Op: OpDetachPolicy, Account: c.Account, Region: "global", RoleName: rp.RoleName, PolicyARN: rp.PolicyARN}}
 	if err := a.call(ctx, c.Account, "global", "iam:AttachRolePolicy", func() error {
 		_, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyArn: aws.String(rp.PolicyARN)})
 		return err
 	}); err != nil {
 		return err
 	}
-	e.Inverse = []Step{{Op: OpDetachPolicy, Account: c.Account, Region: "global", RoleName: rp.RoleName, PolicyARN: rp.PolicyARN}}
 	return a.verify(ctx, c, nil)
 }
 
@@ -549,11 +602,17 @@ func (a *Applier) launch(ctx context.Context, c *Change, e *Entry) error {
 	for _, k := range slices.Sorted(mapsKeys(ap.Tags)) {
 		tags = append(tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(ap.Tags[k])})
 	}
+	tags = append(tags, ec2types.Tag{Key: aws.String(ChangeTagKey), Value: aws.String(a.changeTag(c))})
+	undo := Step{Op: OpTerminateInstances, Account: c.Account, Region: c.Region, ChangeTag: a.changeTag(c)}
+	if !a.DryRun {
+		e.Inverse = []Step{undo}
+	}
 	var id string
 	if err := a.call(ctx, c.Account, c.Region, "ec2:RunInstances", func() error {
 		out, err := api.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ap.ImageID),
 			InstanceType: ec2types.InstanceType(ap.InstanceType), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 			SubnetId: aws.String(ap.SubnetID), SecurityGroupIds: ap.SecurityGroupIDs, DryRun: aws.Bool(a.DryRun),
+			ClientToken:       aws.String(a.changeTag(c)),
 			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: tags}}})
 		if err == nil && len(out.Instances) > 0 {
 			id = aws.ToString(out.Instances[0].InstanceId)
@@ -566,7 +625,8 @@ func (a *Applier) launch(ctx context.Context, c *Change, e *Entry) error {
 		return nil
 	}
 	e.Created = &Created{InstanceID: id}
-	e.Inverse = []Step{{Op: OpTerminateInstances, Account: c.Account, Region: c.Region, InstanceID: id}}
+	undo.InstanceID = id
+	e.Inverse = []Step{undo}
 	return a.verify(ctx, c, e.Created)
 }
 
@@ -792,6 +852,19 @@ func readApplianceState(ctx context.Context, api EC2API, ap *ApplianceChange, cr
 // ---------------------------------------------------------------------------
 // Rollback.
 
+// Undoable reports whether rollback has work for the entry: an applied
+// change, a failed one that did part of its work, or one whose earlier
+// rollback failed (its steps are safe to repeat).
+func (e *Entry) Undoable() bool {
+	switch e.Status {
+	case StatusApplied, StatusRollbackFailed:
+		return len(e.Inverse) > 0
+	case StatusFailed:
+		return len(e.Inverse) > 0
+	}
+	return false
+}
+
 // Rollback undoes the journal's applied changes, newest first, verifying
 // that each target is back to its state before the change, and marks each
 // entry rolled-back or rollback-failed. It stops at the first failure.
@@ -800,7 +873,7 @@ func (a *Applier) Rollback(ctx context.Context, j *Journal) error {
 		e := &j.Entries[i]
 		// A failed change may have done part of its work: its inverse holds
 		// exactly that part.
-		if e.Status != StatusApplied && (e.Status != StatusFailed || len(e.Inverse) == 0) {
+		if !e.Undoable() {
 			continue
 		}
 		if err := a.undo(ctx, e); err != nil {
@@ -842,7 +915,12 @@ func (a *Applier) undo(ctx context.Context, e *Entry) error {
 		return nil
 	}
 	var last string
-	for attempt := range 8 {
+	for attempt := range verifyAttempts {
+		if attempt > 0 {
+			if err := a.sleep(ctx, time.Duration(250<<(attempt-1))*time.Millisecond); err != nil {
+				return err
+			}
+		}
 		got, err := a.read(ctx, c, nil)
 		if err == nil {
 			if last = diff(e.Before, got); last == "" {
@@ -850,9 +928,6 @@ func (a *Applier) undo(ctx context.Context, e *Entry) error {
 			}
 		} else {
 			last = err.Error()
-		}
-		if err := a.sleep(ctx, time.Duration(250<<attempt)*time.Millisecond); err != nil {
-			return err
 		}
 	}
 	return fmt.Errorf("verification failed: the target %s", last)
@@ -903,8 +978,12 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 		}
 		return nil
 	case OpDeleteEndpoints:
+		ids, err := endpointsToDelete(ctx, api, s)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
 		return a.call(ctx, s.Account, s.Region, "ec2:DeleteVpcEndpoints", func() error {
-			out, err := api.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: s.EndpointIDs})
+			out, err := api.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: ids})
 			if err != nil {
 				return err
 			}
@@ -916,6 +995,13 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 			return nil
 		})
 	case OpDeleteGroup:
+		if s.GroupID == "" {
+			id, err := groupByTag(ctx, api, s)
+			if err != nil || id == "" {
+				return err
+			}
+			s.GroupID = id
+		}
 		// Endpoints take a while to release their interfaces: retry while
 		// the group is still in use.
 		var err error
@@ -933,6 +1019,13 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 		}
 		return err
 	case OpDisassociate:
+		if s.AssociationID == "" {
+			id, err := associationOf(ctx, api, s)
+			if err != nil || id == "" {
+				return err
+			}
+			s.AssociationID = id
+		}
 		return a.call(ctx, s.Account, s.Region, "ec2:DisassociateIamInstanceProfile", func() error {
 			_, err := api.DisassociateIamInstanceProfile(ctx, &ec2.DisassociateIamInstanceProfileInput{AssociationId: aws.String(s.AssociationID)})
 			return ignoreCode(err, "InvalidAssociationID.NotFound")
@@ -943,12 +1036,93 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 			return err
 		})
 	case OpTerminateInstances:
+		ids := []string{s.InstanceID}
+		if s.InstanceID == "" {
+			var err error
+			if ids, err = instancesByTag(ctx, api, s.ChangeTag); err != nil || len(ids) == 0 {
+				return err
+			}
+		}
 		return a.call(ctx, s.Account, s.Region, "ec2:TerminateInstances", func() error {
-			_, err := api.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{s.InstanceID}})
+			_, err := api.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: ids})
 			return ignoreCode(err, "InvalidInstanceID.NotFound")
 		})
 	}
 	return fmt.Errorf("unknown step %q", s.Op)
+}
+
+// The lookups below find what a change created when the answer naming it
+// was lost: by the change's tag, a group's name and VPC, an instance
+// profile's name. Nothing found means nothing was created.
+
+func tagFilter(tag string) ec2types.Filter {
+	return ec2types.Filter{Name: aws.String("tag:" + ChangeTagKey), Values: []string{tag}}
+}
+
+// endpointsToDelete are the step's endpoints and, by its tag, any the
+// change created whose answer was lost.
+func endpointsToDelete(ctx context.Context, api EC2API, s Step) ([]string, error) {
+	ids := slices.Clone(s.EndpointIDs)
+	if s.ChangeTag == "" {
+		return ids, nil
+	}
+	out, err := api.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("vpc-id"), Values: []string{s.VPCID}}, tagFilter(s.ChangeTag)}})
+	if err != nil {
+		return nil, err
+	}
+	for _, ep := range out.VpcEndpoints {
+		if id := aws.ToString(ep.VpcEndpointId); !slices.Contains(ids, id) && !strings.EqualFold(string(ep.State), "deleted") {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func groupByTag(ctx context.Context, api EC2API, s Step) (string, error) {
+	out, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("group-name"), Values: []string{s.GroupName}}, {Name: aws.String("vpc-id"), Values: []string{s.VPCID}},
+		tagFilter(s.ChangeTag)}})
+	if err != nil || len(out.SecurityGroups) == 0 {
+		return "", err
+	}
+	return aws.ToString(out.SecurityGroups[0].GroupId), nil
+}
+
+// associationOf is the instance's association with the step's profile.
+func associationOf(ctx context.Context, api EC2API, s Step) (string, error) {
+	out, err := api.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: []string{s.InstanceID}}}})
+	if err != nil {
+		return "", err
+	}
+	for _, as := range out.IamInstanceProfileAssociations {
+		arn := ""
+		if as.IamInstanceProfile != nil {
+			arn = aws.ToString(as.IamInstanceProfile.Arn)
+		}
+		state := as.State
+		if arn[strings.LastIndex(arn, "/")+1:] == s.ProfileName &&
+			(state == ec2types.IamInstanceProfileAssociationStateAssociated || state == ec2types.IamInstanceProfileAssociationStateAssociating) {
+			return aws.ToString(as.AssociationId), nil
+		}
+	}
+	return "", nil
+}
+
+func instancesByTag(ctx context.Context, api EC2API, tag string) ([]string, error) {
+	out, err := api.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{tagFilter(tag),
+		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}}}})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			ids = append(ids, aws.ToString(i.InstanceId))
+		}
+	}
+	return ids, nil
 }
 
 func hasCode(err error, code string) bool {

@@ -90,6 +90,14 @@ type Step struct {
 	InstanceID string `json:"instance_id,omitempty"`
 	// set-instance-groups: the groups to give the instance back
 	Groups []string `json:"groups,omitempty"`
+	// When a write's answer was lost, its ids are unknown: the step then
+	// finds what the change created by these instead — the tag every
+	// resource apply creates carries (ChangeTag), a group's name and VPC,
+	// an instance profile's name.
+	ChangeTag   string `json:"change_tag,omitempty"`
+	GroupName   string `json:"group_name,omitempty"`
+	VPCID       string `json:"vpc_id,omitempty"`
+	ProfileName string `json:"profile_name,omitempty"`
 }
 
 // Inverse operations.

@@ -41,20 +41,35 @@ func New(rules []Rule) *Injector {
 // "ec2:DescribeInstances") in account and region. It returns the AWS error
 // code to fail the call with and true, or "" and false to let it through.
 // Each call counts against the deciding rule's "first" budget or advances
-// its "rate" sequence, so call Check once per request.
+// its "rate" sequence, so call Check once per request. Check speaks for
+// "error" rules only: a "delay" or "body" rule that fires is counted but
+// answered "" and false; Decide tells every kind.
 func (in *Injector) Check(account, region, action string) (code string, hit bool) {
-	if in == nil {
+	r, hit := in.Decide(account, region, action)
+	if !hit || r.Error == "" {
 		return "", false
+	}
+	return r.Error, true
+}
+
+// Decide is Check for every kind of rule: it returns the rule that fires
+// on the call (its Error, Delay or Body says what to do) and true, or the
+// zero Rule and false to let the call through untouched. Like Check, it
+// counts the call against the deciding rule.
+func (in *Injector) Decide(account, region, action string) (Rule, bool) {
+	if in == nil {
+		return Rule{}, false
 	}
 	i := in.decider(account, region, action)
 	if i < 0 {
-		return "", false
+		return Rule{}, false
 	}
 	r := &in.rules[i]
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	st := &in.state[i]
 	st.calls++
+	var hit bool
 	switch {
 	case r.First > 0:
 		hit = st.calls <= r.First
@@ -64,10 +79,10 @@ func (in *Injector) Check(account, region, action string) (code string, hit bool
 		hit = true
 	}
 	if !hit {
-		return "", false
+		return Rule{}, false
 	}
 	st.fired++
-	return r.Error, true
+	return *r, true
 }
 
 // CheckPersistent answers what Check would for a persistent rule, without
@@ -77,14 +92,26 @@ func (in *Injector) Check(account, region, action string) (code string, hit bool
 // not affect import, and a transient rule listed first shadows later
 // persistent ones exactly as it does in the simulator.
 func (in *Injector) CheckPersistent(account, region, action string) (code string, hit bool) {
-	if in == nil {
+	r, hit := in.DecidePersistent(account, region, action)
+	if !hit || r.Error == "" {
 		return "", false
+	}
+	return r.Error, true
+}
+
+// DecidePersistent is CheckPersistent for "error" and "body" rules: the
+// first matching rule if it is persistent and spoils the answer, without
+// counting the call. A "delay" rule is never a failed read (the answer
+// comes, late), so one that decides the call answers false.
+func (in *Injector) DecidePersistent(account, region, action string) (Rule, bool) {
+	if in == nil {
+		return Rule{}, false
 	}
 	i := in.decider(account, region, action)
-	if i < 0 || !in.rules[i].Persistent() {
-		return "", false
+	if i < 0 || !in.rules[i].Persistent() || in.rules[i].Delay > 0 {
+		return Rule{}, false
 	}
-	return in.rules[i].Error, true
+	return in.rules[i], true
 }
 
 // decider is the index of the first rule matching the call, or -1. Rules

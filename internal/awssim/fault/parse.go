@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -27,6 +29,16 @@ type ParseError struct {
 	Err error
 }
 
+// printableKey reports whether a key prints as itself on one line.
+func printableKey(k string) bool {
+	for _, r := range k {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -37,7 +49,13 @@ func (e *ParseError) Error() string {
 	if e.Index >= 0 {
 		fmt.Fprintf(&b, "[%d]", e.Index)
 		if e.Key != "" {
-			fmt.Fprintf(&b, ".%s", e.Key)
+			if printableKey(e.Key) {
+				fmt.Fprintf(&b, ".%s", e.Key)
+			} else {
+				// A key with control characters would reach the terminal
+				// raw: quoted, it stays one clear line.
+				fmt.Fprintf(&b, "[%q]", e.Key)
+			}
 		}
 		b.WriteString(": ")
 	}
@@ -135,7 +153,7 @@ var (
 	codeRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$`)
 )
 
-var ruleKeys = "account, region, action, error, first, rate, seed"
+var ruleKeys = "account, region, action, error, delay, body, first, rate, seed"
 
 func (p *parser) rule(i int) (Rule, error) {
 	tok, start, err := p.next()
@@ -206,6 +224,25 @@ func (p *parser) rule(i int) (Rule, error) {
 				return Rule{}, bad("want an AWS error code such as UnauthorizedOperation, got %q", s)
 			}
 			r.Error = s
+		case "delay":
+			s, ok := val.(string)
+			if !ok {
+				return Rule{}, bad("want a duration such as \"30s\", got %s", kind(val))
+			}
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return Rule{}, bad("want a positive duration such as \"30s\", got %q", s)
+			}
+			r.Delay = d
+		case "body":
+			s, ok := val.(string)
+			if !ok {
+				return Rule{}, bad("want a string, got %s", kind(val))
+			}
+			if s != BodyTruncated && s != BodyMalformed {
+				return Rule{}, bad("want %q or %q, got %q", BodyTruncated, BodyMalformed, s)
+			}
+			r.Body = s
 		case "first":
 			n, ok := val.(json.Number)
 			if !ok {
@@ -246,10 +283,22 @@ func (p *parser) rule(i int) (Rule, error) {
 	if _, _, err := p.next(); err != nil { // the closing '}'
 		return Rule{}, err
 	}
-	for _, k := range []string{"action", "error"} {
-		if _, ok := keyAt[k]; !ok {
-			return Rule{}, p.errAt(start, i, "", nil, "missing %q", k)
+	if _, ok := keyAt["action"]; !ok {
+		return Rule{}, p.errAt(start, i, "", nil, "missing %q", "action")
+	}
+	// A rule does one thing: fail the call, hold it, or spoil its body.
+	var effects []string
+	for _, k := range []string{"error", "delay", "body"} {
+		if _, ok := keyAt[k]; ok {
+			effects = append(effects, k)
 		}
+	}
+	switch len(effects) {
+	case 0:
+		return Rule{}, p.errAt(start, i, "", nil, `missing "error" (or "delay" or "body")`)
+	case 1:
+	default:
+		return Rule{}, p.errAt(keyAt[effects[1]], i, effects[1], nil, "%q and %q exclude each other", effects[0], effects[1])
 	}
 	if off, ok := keyAt["rate"]; ok {
 		if _, ok := keyAt["first"]; ok {

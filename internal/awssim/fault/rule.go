@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Any is the wildcard for Rule.Account and Rule.Region.
@@ -21,7 +22,16 @@ type Rule struct {
 	// "ec2:DescribeNetworkAcls".
 	Action string `json:"action"`
 	// Error is the AWS error code to answer with, e.g. "UnauthorizedOperation".
-	Error string `json:"error"`
+	// A rule has exactly one of Error, Delay and Body.
+	Error string `json:"error,omitempty"`
+	// Delay, when positive, holds the answer to a matching call that long
+	// before it is sent (the call is otherwise answered as usual): a slow
+	// or hung response. The wait ends early when the client gives up on
+	// the request.
+	Delay time.Duration `json:"delay,omitempty"`
+	// Body, when set, spoils the body of the answer to a matching call:
+	// BodyTruncated or BodyMalformed.
+	Body string `json:"body,omitempty"`
 	// First, when positive, fails only the first First calls the rule decides.
 	First int `json:"first,omitempty"`
 	// Rate, when positive, fails that fraction of the calls the rule decides,
@@ -33,6 +43,17 @@ type Rule struct {
 	// Pos is where the rule starts in its file; zero for rules built in code.
 	Pos Position `json:"-"`
 }
+
+// The ways a Body rule spoils an answer. Both send the first half of the
+// answer's bytes with the answer's status and headers.
+const (
+	// BodyTruncated declares the whole body's Content-Length and closes the
+	// connection after half of it: the client reads an unexpected EOF.
+	BodyTruncated = "truncated"
+	// BodyMalformed declares the half as the whole body: the client reads
+	// a complete response that is not a valid document.
+	BodyMalformed = "malformed"
+)
 
 // Persistent reports whether the rule fails every call it decides (neither
 // First nor Rate is set).
