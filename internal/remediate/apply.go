@@ -255,6 +255,12 @@ func (a *Applier) verify(ctx context.Context, c *Change, created *Created) error
 	if a.DryRun {
 		return nil
 	}
+	return a.await(ctx, c, created, c.After)
+}
+
+// await re-reads the change's target until it reads as want, 250 ms apart
+// and doubling, verifyAttempts times.
+func (a *Applier) await(ctx context.Context, c *Change, created *Created, want State) error {
 	var last string
 	for attempt := range verifyAttempts {
 		if attempt > 0 {
@@ -264,7 +270,7 @@ func (a *Applier) verify(ctx context.Context, c *Change, created *Created) error
 		}
 		got, err := a.read(ctx, c, created)
 		if err == nil {
-			if last = diff(c.After, got); last == "" {
+			if last = diff(want, got); last == "" {
 				return nil
 			}
 		} else {
@@ -914,23 +920,7 @@ func (a *Applier) undo(ctx context.Context, e *Entry) error {
 		// all the Before state holds.
 		return nil
 	}
-	var last string
-	for attempt := range verifyAttempts {
-		if attempt > 0 {
-			if err := a.sleep(ctx, time.Duration(250<<(attempt-1))*time.Millisecond); err != nil {
-				return err
-			}
-		}
-		got, err := a.read(ctx, c, nil)
-		if err == nil {
-			if last = diff(e.Before, got); last == "" {
-				return nil
-			}
-		} else {
-			last = err.Error()
-		}
-	}
-	return fmt.Errorf("verification failed: the target %s", last)
+	return a.await(ctx, c, nil, e.Before)
 }
 
 func (a *Applier) step(ctx context.Context, s Step) error {

@@ -418,7 +418,8 @@ func (p *planner) fixGroup(r finding.Result, q finding.Path, c *netpath.Componen
 	key := "sg|" + g.ID
 	ch := p.change(key, func() *Change {
 		before := groupState(g)
-		return &Change{Action: AddSecurityGroupRules, Account: p.accountOfGroup(g), Region: p.regionOfGroup(g),
+		account, region := p.placeOfGroup(g.ID)
+		return &Change{Action: AddSecurityGroupRules, Account: account, Region: region,
 			Resource: Ref{Type: "security-group", ID: g.ID}, Risk: RiskLow,
 			Before: before, BlastRadius: p.groupUsers(g.ID),
 			SecurityGroup: &SecurityGroupChange{GroupID: g.ID, VPCID: g.VPCID}}
@@ -564,31 +565,31 @@ func (p *planner) chooseGroup(ids []string) string {
 	return best
 }
 
-func (p *planner) accountOfGroup(g *model.SecurityGroup) string {
-	for key, r := range p.regions {
-		for i := range r.SecurityGroups {
-			if r.SecurityGroups[i].ID == g.ID {
-				acct, _, _ := strings.Cut(key, "|")
-				return acct
-			}
-		}
-	}
-	return g.OwnerID
-}
-
-func (p *planner) regionOfGroup(g *model.SecurityGroup) string {
-	for key, r := range p.regions {
-		for i := range r.SecurityGroups {
-			if r.SecurityGroups[i].ID == g.ID {
-				_, region, _ := strings.Cut(key, "|")
-				return region
-			}
-		}
-	}
-	return ""
-}
-
 // groupUsers are the instances whose interfaces use the group.
+// placeOf returns the account and region of the region holding a resource
+// has reports true for.
+func (p *planner) placeOf(has func(r *model.Region) bool) (account, region string) {
+	for key, r := range p.regions {
+		if has(r) {
+			account, region, _ = strings.Cut(key, "|")
+			return account, region
+		}
+	}
+	return "", ""
+}
+
+func (p *planner) placeOfGroup(id string) (string, string) {
+	return p.placeOf(func(r *model.Region) bool {
+		return slices.ContainsFunc(r.SecurityGroups, func(g model.SecurityGroup) bool { return g.ID == id })
+	})
+}
+
+func (p *planner) placeOfACL(id string) (string, string) {
+	return p.placeOf(func(r *model.Region) bool {
+		return slices.ContainsFunc(r.NetworkACLs, func(n model.NetworkACL) bool { return n.ID == id })
+	})
+}
+
 func (p *planner) groupUsers(id string) []string {
 	var out []string
 	for iid, ref := range p.instances {
@@ -640,7 +641,8 @@ func (p *planner) fixACL(r finding.Result, q finding.Path, c *netpath.Component)
 	entry.RuleNumber = n
 	key := "acl|" + acl.ID
 	ch := p.change(key, func() *Change {
-		return &Change{Action: AddNetworkACLEntries, Account: p.accountOfACL(acl), Region: p.regionOfACL(acl),
+		account, region := p.placeOfACL(acl.ID)
+		return &Change{Action: AddNetworkACLEntries, Account: account, Region: region,
 			Resource: Ref{Type: "network-acl", ID: acl.ID}, Risk: RiskLow,
 			Before: aclState(acl), BlastRadius: p.aclUsers(acl),
 			NetworkACL: &NetworkACLChange{ACLID: acl.ID, VPCID: acl.VPCID}}
@@ -715,30 +717,6 @@ func freeNumber(acl *model.NetworkACL, egress bool, deny int32) (int32, bool) {
 		}
 	}
 	return 0, false
-}
-
-func (p *planner) accountOfACL(acl *model.NetworkACL) string {
-	for key, r := range p.regions {
-		for i := range r.NetworkACLs {
-			if r.NetworkACLs[i].ID == acl.ID {
-				acct, _, _ := strings.Cut(key, "|")
-				return acct
-			}
-		}
-	}
-	return ""
-}
-
-func (p *planner) regionOfACL(acl *model.NetworkACL) string {
-	for key, r := range p.regions {
-		for i := range r.NetworkACLs {
-			if r.NetworkACLs[i].ID == acl.ID {
-				_, region, _ := strings.Cut(key, "|")
-				return region
-			}
-		}
-	}
-	return ""
 }
 
 // aclUsers are the instances in the subnets the ACL is associated with.

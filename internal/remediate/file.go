@@ -112,17 +112,8 @@ func ReadPlan(path string, o ReadOptions) (*Plan, error) {
 
 // DecodePlan parses and checks a plan.
 func DecodePlan(b []byte, o ReadOptions) (*Plan, error) {
-	var head struct {
-		FormatVersion *int `json:"format_version"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
-	}
-	if head.FormatVersion == nil {
-		return nil, fmt.Errorf("%w: no format_version", ErrBadPlan)
-	}
-	if *head.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%w: format version %d, this pdr-audit reads %d", ErrVersion, *head.FormatVersion, FormatVersion)
+	if err := checkVersion(b, ErrBadPlan); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -153,6 +144,25 @@ func DecodePlan(b []byte, o ReadOptions) (*Plan, error) {
 		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
 	}
 	return &p, nil
+}
+
+// checkVersion reads a plan's or journal's format_version first, so a
+// file of another version is refused as that and not for a field this
+// version does not know; bad wraps what is not such a file at all.
+func checkVersion(b []byte, bad error) error {
+	var head struct {
+		FormatVersion *int `json:"format_version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("%w: %v", bad, err)
+	}
+	if head.FormatVersion == nil {
+		return fmt.Errorf("%w: no format_version", bad)
+	}
+	if *head.FormatVersion != FormatVersion {
+		return fmt.Errorf("%w: format version %d, this pdr-audit reads %d", ErrVersion, *head.FormatVersion, FormatVersion)
+	}
+	return nil
 }
 
 // validate checks that each change carries exactly the payload its action

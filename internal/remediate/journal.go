@@ -140,19 +140,8 @@ func ReadJournal(path string) (*Journal, error) {
 
 // DecodeJournal parses and checks a journal.
 func DecodeJournal(b []byte) (*Journal, error) {
-	// The version first: a journal of another version is refused as that,
-	// not for a field this version does not know.
-	var head struct {
-		FormatVersion *int `json:"format_version"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadJournal, err)
-	}
-	if head.FormatVersion == nil {
-		return nil, fmt.Errorf("%w: no format_version", ErrBadJournal)
-	}
-	if *head.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%w: format version %d, this pdr-audit reads %d", ErrVersion, *head.FormatVersion, FormatVersion)
+	if err := checkVersion(b, ErrBadJournal); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -162,9 +151,6 @@ func DecodeJournal(b []byte) (*Journal, error) {
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the journal", ErrBadJournal)
-	}
-	if j.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%w: format version %d, this pdr-audit reads %d", ErrVersion, j.FormatVersion, FormatVersion)
 	}
 	for _, e := range j.Entries {
 		switch e.Status {
