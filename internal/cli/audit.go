@@ -19,7 +19,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pdr-audit/pdr-audit/internal/collect"
-	"github.com/pdr-audit/pdr-audit/internal/config"
 	"github.com/pdr-audit/pdr-audit/internal/finding"
 	"github.com/pdr-audit/pdr-audit/internal/model"
 	"github.com/pdr-audit/pdr-audit/internal/policy"
@@ -207,25 +206,10 @@ func runAudit(c *cobra.Command, env *Env, o *auditOptions, live *scopeFlags) err
 	} else if failOn, err = finding.ParseSeverity(o.failOn); err != nil {
 		return usageErrorf("--fail-on: %v (or new, with --baseline)", err)
 	}
-	if c.Flags().Changed("profile") && !slices.Contains(policy.Profiles, o.profile) {
-		return usageErrorf("--profile: unknown profile %q (this build has %s)", o.profile, strings.Join(policy.Profiles, ", "))
-	}
-	if c.Flags().Changed("datacenter") && !slices.Contains(policy.Datacenters, o.datacenter) {
-		return usageErrorf("--datacenter: unknown data center %q (want %s)", o.datacenter, strings.Join(policy.Datacenters, " or "))
-	}
-
 	// Cheap inputs first, so a typo fails before a long collection.
-	cfg := config.Default()
-	if o.configPath != "" {
-		if cfg, err = config.Load(o.configPath); err != nil {
-			return err
-		}
-	}
-	if c.Flags().Changed("profile") {
-		cfg.Profile = o.profile
-	}
-	if c.Flags().Changed("datacenter") {
-		cfg.Datacenter = o.datacenter
+	cfg, err := runConfig(c, o.configPath, o.profile, o.datacenter)
+	if err != nil {
+		return err
 	}
 	var waivers []finding.Waiver
 	if o.waiversPath != "" {

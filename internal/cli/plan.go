@@ -63,24 +63,9 @@ func (in *evalInputs) evaluate(c *cobra.Command, env *Env, live *scopeFlags) (*e
 			return nil, usageErrorf("%s applies to live collection, not to --snapshot or --estate", strings.Join(set, ", "))
 		}
 	}
-	if c.Flags().Changed("profile") && !slices.Contains(policy.Profiles, in.profile) {
-		return nil, usageErrorf("--profile: unknown profile %q (this build has %s)", in.profile, strings.Join(policy.Profiles, ", "))
-	}
-	if c.Flags().Changed("datacenter") && !slices.Contains(policy.Datacenters, in.datacenter) {
-		return nil, usageErrorf("--datacenter: unknown data center %q (want %s)", in.datacenter, strings.Join(policy.Datacenters, " or "))
-	}
-	cfg := config.Default()
-	var err error
-	if in.configPath != "" {
-		if cfg, err = config.Load(in.configPath); err != nil {
-			return nil, err
-		}
-	}
-	if c.Flags().Changed("profile") {
-		cfg.Profile = in.profile
-	}
-	if c.Flags().Changed("datacenter") {
-		cfg.Datacenter = in.datacenter
+	cfg, err := runConfig(c, in.configPath, in.profile, in.datacenter)
+	if err != nil {
+		return nil, err
 	}
 	var waivers []finding.Waiver
 	if in.waiversPath != "" {
@@ -122,6 +107,31 @@ func (in *evalInputs) evaluate(c *cobra.Command, env *Env, live *scopeFlags) (*e
 		results, _ = finding.ApplyWaivers(results, waivers, env.Now())
 	}
 	return &evaluated{snap: snap, results: results, engine: engine, cfg: cfg}, nil
+}
+
+// runConfig checks --profile and --datacenter (usage errors), loads the
+// configuration file over the defaults, and lets the flags override it.
+func runConfig(c *cobra.Command, path, profile, datacenter string) (*config.Config, error) {
+	if c.Flags().Changed("profile") && !slices.Contains(policy.Profiles, profile) {
+		return nil, usageErrorf("--profile: unknown profile %q (this build has %s)", profile, strings.Join(policy.Profiles, ", "))
+	}
+	if c.Flags().Changed("datacenter") && !slices.Contains(policy.Datacenters, datacenter) {
+		return nil, usageErrorf("--datacenter: unknown data center %q (want %s)", datacenter, strings.Join(policy.Datacenters, " or "))
+	}
+	cfg := config.Default()
+	if path != "" {
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return nil, err
+		}
+	}
+	if c.Flags().Changed("profile") {
+		cfg.Profile = profile
+	}
+	if c.Flags().Changed("datacenter") {
+		cfg.Datacenter = datacenter
+	}
+	return cfg, nil
 }
 
 type planOptions struct {
