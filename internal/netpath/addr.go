@@ -286,15 +286,23 @@ func describeSet(f family, s aset) string {
 	var parts []string
 	total := 0
 	for _, sp := range s {
-		cs := spanCIDRs(f, sp)
-		if len(cs) > 2 {
+		// Only the blocks shown are formatted: "internet" is hundreds of
+		// blocks, and names are asked for on every walk.
+		n := blockCount(f, sp, 3)
+		if n > 2 {
 			// A range that is no neat block reads better as a range.
-			cs = []string{addrString(f, sp.lo) + "-" + addrString(f, sp.hi)}
-		}
-		total += len(cs)
-		for _, c := range cs {
+			total++
 			if len(parts) < show {
-				parts = append(parts, c)
+				parts = append(parts, addrString(f, sp.lo)+"-"+addrString(f, sp.hi))
+			}
+			continue
+		}
+		total += n
+		if len(parts) < show {
+			for _, c := range spanCIDRs(f, sp) {
+				if len(parts) < show {
+					parts = append(parts, c)
+				}
 			}
 		}
 	}
@@ -303,6 +311,30 @@ func describeSet(f family, s aset) string {
 		out += fmt.Sprintf(" and %d more", total-show)
 	}
 	return out
+}
+
+// blockCount counts the CIDR blocks spanCIDRs would split sp into,
+// stopping at limit.
+func blockCount(f family, sp span, limit int) int {
+	width := 32
+	if f == v6 {
+		width = 128
+	}
+	n := 0
+	lo := sp.lo
+	for n < limit {
+		size := trailingZeros(lo, width)
+		for size > 0 && blockEnd(lo, size).cmp(sp.hi) > 0 {
+			size--
+		}
+		n++
+		end := blockEnd(lo, size)
+		if end.cmp(sp.hi) >= 0 {
+			break
+		}
+		lo = end.next()
+	}
+	return n
 }
 
 // specialV4 are the IPv4 ranges that are not addresses on the internet

@@ -137,12 +137,29 @@
 //
 // Answers are memoised per equivalence class: two interfaces are alike
 // when they share account, region, VPC, subnet, availability zone, public
-// address presence, groups, the groups that hold their address, and the
-// stretch of address space between the edges of every CIDR the snapshot
-// names (so no rule, entry or route tells them apart). A memoised verdict
-// carries placeholders for the query's own names and addresses, which
-// Reach fills in; so a 50,000-instance estate is answered in about a
-// second (BenchmarkReachEstate50k).
+// address presence, groups, the groups that hold their address and that
+// some rule of their region references, and the stretch of address space
+// between the edges of every CIDR their region names (so no rule, entry or
+// route a packet from them meets tells them apart: a path never crosses
+// regions). A memoised verdict carries placeholders for the query's own
+// names and addresses, which Reach fills in; so a 50,000-instance estate
+// is answered in about a second (BenchmarkReachEstate50k).
+//
+// ReachVerdict answers without the path, for callers that ask for every
+// instance of an estate and show no path (the policies' builtin). Its memo
+// is per brief class: the class without the source's groups when these
+// admit every packet out (an egress rule for all traffic to 0.0.0.0/0, and
+// ::/0 if the source has an IPv6 address), since the groups then pass every
+// packet at the first stage and name nothing but in the path. An answer
+// decided before the path met the destination interface's groups (blocked
+// at the source, by an ACL or a route) holds for every destination of its
+// place, its class without its groups, and is memoised so too. Class
+// returns the brief class, so that a caller can ask once per class;
+// Position a coarser one, without the referenced groups that hold the
+// address, which holds only for destinations outside the source's VPC (they
+// meet no rule that references a group). position_test.go checks both
+// against Reach. Memos are kept per region of the source, and Forget drops
+// a region's when a caller is done with it.
 //
 // # Invariants
 //

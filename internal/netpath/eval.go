@@ -159,6 +159,10 @@ type query struct {
 	preface []Component
 	// early, when set, decides the query before any path is walked.
 	early *branch
+	// metDst is set once the walk has checked a destination's groups
+	// (or grouped the interfaces holding a destination address): until
+	// then, the answer depends on the destination's place only.
+	metDst bool
 }
 
 func (q *query) srcAddr() aset { return aset{{q.src.addr[q.fam], q.src.addr[q.fam]}} }
@@ -360,6 +364,7 @@ func (q *query) deliver(b *branch, r *regionInfo, vpc, rt string, addrs aset, sa
 // hostArrivals groups the interfaces of vpc holding addresses in addrs by
 // equivalence class: one arrival per class, with all its addresses.
 func (q *query) hostArrivals(r *regionInfo, vpc string, addrs aset) []arrival {
+	q.metDst = true
 	type group struct {
 		x     *eni
 		addrs []span
@@ -404,6 +409,7 @@ func (q *query) arrive(b *branch, a arrival, sameSubnet bool) {
 			return
 		}
 	}
+	q.metDst = true
 	q.sg(b, stageDestSG, a.region, a.sgs, false, q.srcAddr(), nil, fixedName(tokSrc), a.who)
 	if !b.ok() || sameSubnet {
 		return
@@ -446,26 +452,28 @@ func (q *query) route(b *branch, stage int, t *rtInfo, addrs aset, where string,
 	for _, h := range hits {
 		f := b.fork(h.addrs)
 		forks = append(forks, f)
-		name := q.part(h.addrs)
+		// Named only where a message needs it: naming costs more than the
+		// lookup.
+		name := func() string { return q.part(h.addrs) }
 		if unsure := t.unsure(q.fam, h.best); len(unsure) > 0 {
 			f.halt(unsure...)
 			continue
 		}
 		switch {
 		case len(h.best) == 0:
-			f.block(stage, Component{ID: t.id, Kind: KindRouteTable, Reason: fmt.Sprintf("%s%s has no route to %s", t.id, where, name)})
+			f.block(stage, Component{ID: t.id, Kind: KindRouteTable, Reason: fmt.Sprintf("%s%s has no route to %s", t.id, where, name())})
 			continue
 		case len(h.best) > 1:
 			var alts []string
 			for _, en := range h.best {
 				alts = append(alts, en.text())
 			}
-			f.halt(fmt.Sprintf("%s has equally specific routes to %s (%s): AWS picks one of them", t.id, name, strings.Join(alts, "; ")))
+			f.halt(fmt.Sprintf("%s has equally specific routes to %s (%s): AWS picks one of them", t.id, name(), strings.Join(alts, "; ")))
 			continue
 		case h.best[0].blackhole:
 			en := h.best[0]
 			f.block(stage, Component{ID: t.id, Kind: KindRouteTable, Rule: en.text(),
-				Reason: fmt.Sprintf("%s%s sends %s by %s, a blackhole (%s is gone)", t.id, where, name, en.text(), en.targetID)})
+				Reason: fmt.Sprintf("%s%s sends %s by %s, a blackhole (%s is gone)", t.id, where, name(), en.text(), en.targetID)})
 			continue
 		}
 		f.pass(Component{ID: t.id, Kind: KindRouteTable, Rule: h.best[0].text()})
@@ -608,11 +616,10 @@ func (q *query) natRoute(b *branch, n *model.NATGateway, natSub *subnetInfo, add
 	}
 	where := fmt.Sprintf(" (the table of %s's subnet %s)", n.ID, natSub.id)
 	q.route(b, stageGateway, t, addrs, where, func(f *branch, part aset, en2 *routeEntry) {
-		name := q.part(part)
 		if en2.targetType != model.TargetInternetGateway {
 			f.block(stageGateway, Component{ID: t.id, Kind: KindRouteTable, Rule: en2.text(),
 				Reason: fmt.Sprintf("%s%s sends %s to %s, not to an internet gateway: a NAT gateway reaches the internet only through its subnet's internet gateway",
-					t.id, where, name, en2.targetID)})
+					t.id, where, q.part(part), en2.targetID)})
 			return
 		}
 		if !q.gateway(f, en2, n.VPCID, false, part) {

@@ -40,10 +40,12 @@ type Engine struct {
 	// ipGroups are, for each interface address, the groups of every
 	// interface holding it: the groups whose references match it.
 	ipGroups map[addrKey][]string
-	// bounds are the edges of every CIDR the snapshot names, by family;
-	// two addresses between the same edges are alike to every rule and
-	// route.
-	bounds [2][]u128
+	// bounds are the edges of every CIDR the snapshot names in each
+	// region (by name, across accounts), by family; two addresses of a
+	// region between the same edges are alike to every rule and route a
+	// packet from there meets (paths never cross regions: a route out of
+	// the VPC ends the walk).
+	bounds map[string]*[2][]u128
 	// protos are the protocols an "all" query must check, by family.
 	protos [2][]int
 	// instancesGap is set when some region's instances could not be read,
@@ -55,8 +57,31 @@ type Engine struct {
 	hosts map[hostKey][]hostAddr
 
 	classes map[string]int32
-	memo    sync.Map // memoKey → Verdict with placeholders
+	// memos hold, by the source's region name, the memoised answers:
+	// Reach's (memoKey → Verdict with placeholders) and ReachVerdict's,
+	// per brief class (eni.brief) and without a path. places are the
+	// destinations' classes without their groups (eni.place).
+	memos          sync.Map // region name → *regionMemo
+	briefs, places map[string]int32
 }
+
+// regionMemo is the memo of the answers about sources of one region.
+type regionMemo struct{ full, brief sync.Map }
+
+// memoOf returns the memo of a region's sources.
+func (e *Engine) memoOf(region string) *regionMemo {
+	if m, ok := e.memos.Load(region); ok {
+		return m.(*regionMemo)
+	}
+	m, _ := e.memos.LoadOrStore(region, &regionMemo{})
+	return m.(*regionMemo)
+}
+
+// Forget drops the memoised answers about sources in the region (by
+// name, every account's), for a caller that has asked all it had to ask
+// about it and wants the memory back. Later questions are answered as
+// before, by walking their paths again.
+func (e *Engine) Forget(region string) { e.memos.Delete(region) }
 
 type hostKey struct {
 	r   *regionInfo
@@ -124,6 +149,12 @@ type eni struct {
 	public       bool
 	sgs          []string
 	class        int32
+	// brief is the interface's class as a source of ReachVerdict, whose
+	// answers leave out the path: coarser than class when its groups
+	// admit every packet out (see classify). place is its class without
+	// its groups, which tells destinations apart until the path meets
+	// their groups.
+	brief, place int32
 }
 
 // gap returns the gap hiding api (for resource, or for the whole
@@ -185,17 +216,25 @@ func (r *regionInfo) lookupSubnet(id, vpc string) *subnetInfo {
 func New(s *model.Snapshot) *Engine {
 	e := &Engine{
 		enis: map[string]*eni{}, insts: map[string]*eni{}, sgs: map[string]*sgInfo{},
-		members: map[string]*[2]aset{}, ipGroups: map[addrKey][]string{}, classes: map[string]int32{},
-		hosts: map[hostKey][]hostAddr{},
+		members: map[string]*[2]aset{}, ipGroups: map[addrKey][]string{}, classes: map[string]int32{}, briefs: map[string]int32{},
+		places: map[string]int32{},
+		hosts:  map[hostKey][]hostAddr{},
 	}
 	if s == nil {
 		return e
 	}
-	var cidrs [2][]span
+	cidrs := map[string]*[2][]span{}
+	var in *[2][]span // the region being read
 	addCIDR := func(c string) {
 		if p, ok := parsePrefix(c); ok {
-			cidrs[p.fam] = append(cidrs[p.fam], p.sp)
+			in[p.fam] = append(in[p.fam], p.sp)
 		}
+	}
+	regionCIDRs := func(name string) *[2][]span {
+		if cidrs[name] == nil {
+			cidrs[name] = &[2][]span{}
+		}
+		return cidrs[name]
 	}
 	named := map[int]bool{}
 	for ai := range s.Accounts {
@@ -204,6 +243,7 @@ func New(s *model.Snapshot) *Engine {
 			reg := &acct.Regions[ri]
 			r := e.indexRegion(acct.ID, reg, s.Gaps)
 			e.regions = append(e.regions, r)
+			in = regionCIDRs(reg.Name)
 			for _, v := range reg.VPCs {
 				for _, c := range append(slices.Clone(v.CIDRBlocks), v.IPv6CIDRBlocks...) {
 					addCIDR(c)
@@ -284,6 +324,7 @@ func New(s *model.Snapshot) *Engine {
 			for gi := range reg.SecurityGroups {
 				e.compileSG(r, &reg.SecurityGroups[gi])
 			}
+			in = regionCIDRs(reg.Name)
 			for ti := range reg.RouteTables {
 				for _, c := range e.compileRoutes(r, &reg.RouteTables[ti]).cidrs {
 					addCIDR(c)
@@ -291,16 +332,21 @@ func New(s *model.Snapshot) *Engine {
 			}
 		}
 	}
-	for f := range cidrs {
-		var b []u128
-		for _, sp := range cidrs[f] {
-			b = append(b, sp.lo)
-			if sp.hi != maxAddr(family(f)) {
-				b = append(b, sp.hi.next())
+	e.bounds = make(map[string]*[2][]u128, len(cidrs))
+	for name, rc := range cidrs {
+		bs := &[2][]u128{}
+		for f := range rc {
+			var b []u128
+			for _, sp := range rc[f] {
+				b = append(b, sp.lo)
+				if sp.hi != maxAddr(family(f)) {
+					b = append(b, sp.hi.next())
+				}
 			}
+			slices.SortFunc(b, u128.cmp)
+			bs[f] = slices.Compact(b)
 		}
-		slices.SortFunc(b, u128.cmp)
-		e.bounds[f] = slices.Compact(b)
+		e.bounds[name] = bs
 	}
 	e.protos = protoClasses(named)
 	for _, r := range e.regions {
@@ -313,8 +359,22 @@ func New(s *model.Snapshot) *Engine {
 		// snapshot.
 		r.rawEndpoints, r.pls = nil, nil
 	}
+	// Group references matter to an interface's class only where a rule
+	// that a packet from it can meet names them: the rules of its own
+	// region's groups.
+	refs := map[string]map[string]bool{}
+	for _, g := range e.sgs {
+		if refs[g.region.name] == nil {
+			refs[g.region.name] = map[string]bool{}
+		}
+		for _, r := range append(slices.Clone(g.in), g.out...) {
+			for _, ref := range r.refs {
+				refs[g.region.name][ref] = true
+			}
+		}
+	}
 	for _, n := range sortedKeys(e.enis) {
-		e.classify(e.enis[n])
+		e.classify(e.enis[n], refs[e.enis[n].region.name])
 	}
 	return e
 }
@@ -659,30 +719,67 @@ func sgRuleDesc(egress bool, proto int, ports pspan, named []string) string {
 	return fmt.Sprintf("%s rule allows %s %s %s", dir, traffic, prep, list)
 }
 
+// atom is the stretch of its region's address space (between two edges of
+// bounds) that x's address of family f lies in.
+func (e *Engine) atom(x *eni, f family) int {
+	var edges []u128
+	if bs := e.bounds[x.region.name]; bs != nil {
+		edges = bs[f]
+	}
+	atom, _ := slices.BinarySearchFunc(edges, x.addr[f], u128.cmp)
+	if atom < len(edges) && edges[atom] == x.addr[f] {
+		atom++ // an address equal to an edge starts the next stretch
+	}
+	return atom
+}
+
 // classify gives an interface its equivalence class: interfaces of one
 // class get the same answer to every query, except for the names and
-// addresses the answer quotes.
-func (e *Engine) classify(x *eni) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%t", x.region.account, x.region.name, x.vpc, x.subnet.id, x.az, x.public)
-	b.WriteString("|" + strings.Join(x.sgs, ","))
+// addresses the answer quotes. referenced are the groups that rules of the
+// interface's region reference: of the groups holding its address, only
+// those can tell it apart.
+//
+// It also gives the interface its brief class, for the answers of
+// ReachVerdict: the same, except that when its groups admit every packet to
+// every address (of IPv4, and of IPv6 if it has an IPv6 address: a family
+// it lacks is blocked before its groups are met), the groups are left out.
+// The source's groups are then met only at the first stage of a path, which
+// they pass whatever the traffic, naming nothing but in the path;
+// everything else a path from the interface meets (its subnet's ACL and
+// routes, gateways, the destination's ACL and groups) sees only its subnet,
+// its public address, the stretch of its address and the referenced groups
+// that hold it, all in the brief class. Its place is its class without its
+// groups: as destinations, interfaces of one place are alike until a path
+// meets their groups.
+func (e *Engine) classify(x *eni, referenced map[string]bool) {
+	var head, tail strings.Builder
+	fmt.Fprintf(&head, "%s|%s|%s|%s|%s|%t", x.region.account, x.region.name, x.vpc, x.subnet.id, x.az, x.public)
 	for f := range x.has {
 		if !x.has[f] {
-			b.WriteString("|-")
+			tail.WriteString("|-")
 			continue
 		}
-		k := addrKey{family(f), x.addr[f]}
-		atom, _ := slices.BinarySearchFunc(e.bounds[f], x.addr[f], u128.cmp)
-		if atom < len(e.bounds[f]) && e.bounds[f][atom] == x.addr[f] {
-			atom++ // an address equal to an edge starts the next stretch
+		var held []string
+		for _, g := range e.ipGroups[addrKey{family(f), x.addr[f]}] {
+			if referenced[g] {
+				held = append(held, g)
+			}
 		}
-		fmt.Fprintf(&b, "|%d|%s", atom, strings.Join(e.ipGroups[k], ","))
+		fmt.Fprintf(&tail, "|%d|%s", e.atom(x, family(f)), strings.Join(held, ","))
 	}
-	key := b.String()
-	id, ok := e.classes[key]
-	if !ok {
-		id = int32(len(e.classes))
-		e.classes[key] = id
+	groups := "|" + strings.Join(x.sgs, ",")
+	id := func(classes map[string]int32, key string) int32 {
+		id, ok := classes[key]
+		if !ok {
+			id = int32(len(classes))
+			classes[key] = id
+		}
+		return id
 	}
-	x.class = id
+	x.class = id(e.classes, head.String()+groups+tail.String())
+	if e.admitsAll(x.sgs, v4) && (!x.has[v6] || e.admitsAll(x.sgs, v6)) {
+		groups = "|*"
+	}
+	x.brief = id(e.briefs, head.String()+groups+tail.String())
+	x.place = id(e.places, head.String()+tail.String())
 }

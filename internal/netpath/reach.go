@@ -26,6 +26,10 @@ type memoKey struct {
 	self     bool // To is From's own interface
 	proto    string
 	port     int32
+	// atPlace says dst is the destination's place (eni.place), not its
+	// class: the key of an answer decided before the path met the
+	// destination's groups.
+	atPlace bool
 }
 
 // Validate reports whether q is well formed and names what the snapshot
@@ -41,10 +45,22 @@ func (e *Engine) Validate(q Query) error {
 // memoised per equivalence class of source and destination (see doc.go),
 // so asking the same question for every instance of an estate costs one
 // walk per class.
-func (e *Engine) Reach(q Query) Verdict {
+func (e *Engine) Reach(q Query) Verdict { return e.reach(q, true) }
+
+// ReachVerdict is Reach without the path (Path is nil): the verdict, the
+// blocking component and what is missing. It is for callers that ask
+// tens of thousands of questions and show no path, such as the policies'
+// pdr.net.reach builtin.
+func (e *Engine) ReachVerdict(q Query) Verdict { return e.reach(q, false) }
+
+func (e *Engine) reach(q Query, withPath bool) Verdict {
 	pq, err := e.parse(q)
 	if err != nil {
-		return Verdict{Verdict: Unknown, Path: []Component{}, Missing: []string{err.Error()}}
+		v := Verdict{Verdict: Unknown, Missing: []string{err.Error()}}
+		if withPath {
+			v.Path = []Component{}
+		}
+		return v
 	}
 	key := memoKey{src: pq.src.class, dst: -1, fromENI: pq.srcKind == KindNetworkInterface, proto: pq.proto}
 	if key.proto == TCP || key.proto == UDP {
@@ -59,16 +75,42 @@ func (e *Engine) Reach(q Query) Verdict {
 		// The destination holds the source's own address: the answer
 		// names the other interfaces in it, which differ between
 		// members of the source's class.
-		return pq.render(pq.verdict(), q)
+		return pq.render(pq.verdict(), q, withPath)
 	}
-	v, ok := e.memo.Load(key)
+	var region string
+	if pq.src.region != nil {
+		region = pq.src.region.name
+	}
+	memos := e.memoOf(region)
+	memo := &memos.full
+	if !withPath {
+		// Without the path, sources of one brief class get one answer
+		// (see classify).
+		key.src, memo = pq.src.brief, &memos.brief
+	}
+	v, ok := memo.Load(key)
+	var place memoKey
+	if !ok && !withPath && pq.dst.eni != nil {
+		// An answer decided before the path met a destination's groups
+		// holds for every destination of its place.
+		place = key
+		place.dst, place.atPlace = pq.dst.eni.place, true
+		v, ok = memo.Load(place)
+	}
 	if !ok {
 		if pq.service != "" {
 			pq.serviceTarget(pq.service)
 		}
-		v, _ = e.memo.LoadOrStore(key, pq.verdict())
+		w := pq.verdict()
+		if !withPath {
+			w.Path = nil
+			if place.atPlace && !pq.metDst {
+				memo.LoadOrStore(place, w)
+			}
+		}
+		v, _ = memo.LoadOrStore(key, w)
 	}
-	return pq.render(v.(Verdict), q)
+	return pq.render(v.(Verdict), q, withPath)
 }
 
 // parsed is a query resolved against the snapshot.
@@ -181,7 +223,7 @@ func (e *Engine) unseen(pq *parsed, id string) (*parsed, error) {
 			why = append(why, r.gapText(g))
 		}
 	}
-	pq.src = &eni{class: -1}
+	pq.src = &eni{class: -1, brief: -1}
 	pq.early = &branch{missing: append([]string{id + " is not in the snapshot, which could not read every region's instances"}, why...)}
 	pq.canonicalTo = "unseen:" + id
 	return pq, nil
@@ -340,8 +382,8 @@ func (pq *parsed) verdict() Verdict {
 }
 
 // render fills a memoised verdict's placeholders with q's names and
-// addresses, in a copy.
-func (pq *parsed) render(v Verdict, q Query) Verdict {
+// addresses, in a copy; the path only when withPath is set.
+func (pq *parsed) render(v Verdict, q Query, withPath bool) Verdict {
 	src, dst := "", ""
 	if pq.src.has[pq.fam] {
 		src = addrString(pq.fam, pq.src.addr[pq.fam])
@@ -386,9 +428,12 @@ func (pq *parsed) render(v Verdict, q Query) Verdict {
 		c.ID, c.Rule, c.Reason = fill(c.ID), fill(c.Rule), fill(c.Reason)
 		return c
 	}
-	out := Verdict{Verdict: v.Verdict, Path: make([]Component, len(v.Path))}
-	for i, c := range v.Path {
-		out.Path[i] = fix(c)
+	out := Verdict{Verdict: v.Verdict}
+	if withPath {
+		out.Path = make([]Component, len(v.Path))
+		for i, c := range v.Path {
+			out.Path[i] = fix(c)
+		}
 	}
 	if v.BlockedBy != nil {
 		c := fix(*v.BlockedBy)

@@ -27,9 +27,14 @@ type routeEntry struct {
 	targetType string
 	targetID   string
 	blackhole  bool
+	// txt is text(), made once: a path names its route on every walk.
+	txt string
 }
 
 func (r *routeEntry) text() string {
+	if r.txt != "" {
+		return r.txt
+	}
 	return fmt.Sprintf("route %s → %s", r.dest, r.targetID)
 }
 
@@ -177,6 +182,7 @@ func (e *Engine) compileRoutes(r *regionInfo, t *model.RouteTable) *rtInfo {
 			}
 			en := base
 			en.sp, en.bits = p.sp, p.bits
+			en.txt = en.text()
 			entries[p.fam] = append(entries[p.fam], &en)
 			info.cidrs = append(info.cidrs, d)
 		}
@@ -332,11 +338,16 @@ func (t *rtInfo) lookup(f family, addrs aset) []routeHit {
 				}
 			}
 			if ok {
-				hits[at].addrs = union(hits[at].addrs, piece)
+				// Merged once at the end: a destination such as the
+				// internet meets hundreds of parts of one route.
+				hits[at].addrs = append(hits[at].addrs, piece...)
 				continue
 			}
 			hits = append(hits, routeHit{addrs: piece, best: p.best})
 		}
+	}
+	for i := range hits {
+		hits[i].addrs = normalizeSet(hits[i].addrs)
 	}
 	return hits
 }

@@ -3,6 +3,7 @@
 # description: Small snapshots, instances and pdr.net.reach verdicts the tests build on.
 package pdr.fixtures
 
+import data.pdr.lib
 import rego.v1
 
 account := "111122223333"
@@ -129,6 +130,17 @@ blocked(id, reason) := {
 }
 
 undecided(missing) := {"verdict": "unknown", "path": [], "missing": [missing]}
+
+# position mocks pdr.net.position: instances of one subnet with the same
+# groups and the same kind of address (public or private) share a position.
+position(id) := concat("|", [i.subnet_id, concat(",", i.security_group_ids), _public[i.public_ip != ""]]) if {
+	i := lib.instances[id]
+}
+
+_public := {true: "public", false: "private"}
+
+# class mocks pdr.net.class: every instance is a class of its own.
+class(id) := id
 
 # reach_allowed mocks pdr.net.reach: every path is allowed.
 reach_allowed(_, _, _, _) := allowed

@@ -164,18 +164,24 @@ appliances := {id: i |
 	not i.account in excluded_accounts
 }
 
-# monitored_instances: the monitored instances by id.
-monitored_instances := {id: i |
-	some id, i in instances
-	i.state == "running"
-	not id in appliance_ids
-	not i.vpc_id in excluded_vpcs
-	not i.account in excluded_accounts
-	not id in deselected_ids
-}
+# monitored_ids: the ids of the monitored instances: running, neither
+# appliances, out of scope nor left out by the tag selectors.
+monitored_ids := (({id | some id, i in instances; i.state == "running"} - appliance_ids) - out_of_scope_ids) - deselected_ids
 
-# monitored_ids: the ids of the monitored instances.
-monitored_ids := {id | some id, _ in monitored_instances}
+# monitored_instances: the monitored instances by id.
+monitored_instances := {id: instances[id] | some id in monitored_ids}
+
+# out_of_scope_ids: instances of an excluded VPC or account (computed only when
+# something is excluded).
+out_of_scope_ids := {id |
+	some id, i in instances
+	i.vpc_id in excluded_vpcs
+} | {id |
+	some id, i in instances
+	i.account in excluded_accounts
+} if {
+	count(excluded_vpcs) + count(excluded_accounts) > 0
+} else := set()
 
 # windows_ids: the instances EC2 (Platform) or SSM (PlatformType) says run Windows.
 windows_ids := {id |
@@ -442,21 +448,19 @@ net_result(resource, checks, pass_message) := result(resource, "pass", pass_mess
 	every c in checks {
 		c.verdict.verdict == "allowed"
 	}
-} else := _net_result(
-	resource,
-	[c | some c in checks; c.verdict.verdict == "blocked"],
-	[c | some c in checks; not c.verdict.verdict in {"allowed", "blocked"}],
-)
+} else := _blocked_result(resource, blocked) if {
+	blocked := [c | some c in checks; c.verdict.verdict == "blocked"]
+	count(blocked) > 0
+} else := result(resource, "unknown", _unknown_message(undecided)) if {
+	undecided := [c | some c in checks; not c.verdict.verdict in {"allowed", "blocked"}]
+	count(undecided) > 0
+}
 
-_net_result(resource, blocked, _) := object.union_n([
+_blocked_result(resource, blocked) := object.union_n([
 	result(resource, "fail", _blocked_message(blocked)),
 	_blocked_by(blocked[0].verdict),
 	_blocked_paths(blocked),
-]) if count(blocked) > 0
-
-_net_result(resource, [], undecided) := result(resource, "unknown", _unknown_message(undecided)) if {
-	count(undecided) > 0
-}
+])
 
 # _blocked_paths lists the questions of the blocked checks (the builtin adds
 # them to verdicts that are not allowed), for remediation to open them.
@@ -502,20 +506,28 @@ _or_text("", fallback) := fallback
 _or_text(text, _) := text if text != ""
 
 # ---------------------------------------------------------------------------
-# Outbound paths to destinations outside the VPC (public addresses, "internet")
-# depend only on the source's primary interface: its subnet (network ACL,
-# route table), its security groups and whether it has a public IP — not on
-# which instance it is nor on its private address. A rule checking such paths
-# for every monitored instance evaluates them once per position, for the
-# position's representative, and reports that result for each instance
-# (rebase_result).
+# Network checks for every monitored instance run once per group of instances
+# that netpath says get the same answers, for the group's representative, and
+# the result is reported for each instance of the group (rebase_result).
+#
+# A class (pdr.net.class) gets the same answer to every question: its instances
+# share a subnet, a kind of address and a stretch of addresses, the referenced
+# groups that hold their address, and their security groups unless these let
+# everything out. A position (pdr.net.position) is coarser and holds only for
+# paths to destinations outside the VPC (public addresses, "internet"): those
+# do not meet the groups that other instances' rules reference.
 
-# position_of: monitored instance id → its network position.
-position_of := {id: concat("|", [i.subnet_id, concat(",", i.security_group_ids), _public[i.public_ip != ""]]) |
-	some id, i in monitored_instances
+# class_of: monitored instance id → its class as a source.
+class_of := {id: pdr.net.class(id) | some id in monitored_ids}
+
+# class_representatives: class → the smallest instance id of the class.
+class_representatives := {class: rep |
+	some class in {c | some c in class_of}
+	rep := min({id | some id, c in class_of; c == class})
 }
 
-_public := {true: "public", false: "private"}
+# position_of: monitored instance id → its network position.
+position_of := {id: pdr.net.position(id) | some id in monitored_ids}
 
 # position_representatives: network position → the smallest instance id in it.
 position_representatives := {position: rep |
@@ -525,19 +537,15 @@ position_representatives := {position: rep |
 
 # rebase_result turns the result r a rule computed for the representative rep
 # into the result for instance id: its resource, and the names and address in
-# the message and blocking component changed from rep's to id's.
+# the message, the blocking component and the blocked paths changed from rep's
+# to id's.
 rebase_result(r, rep, id) := r if {
 	rep == id
 } else := object.union(r, instance_resource(instances[id])) if {
 	r.status == "pass"
-} else := object.union(json.unmarshal(_rename(json.marshal(r), rep, id)), instance_resource(instances[id]))
-
-# _rename replaces, as whole words, rep's id and private address by id's.
-_rename(text, rep, id) := _rename_word(
-	_rename_word(text, rep, id),
-	instances[rep].private_ip, instances[id].private_ip,
-) if {
-	instances[rep].private_ip != ""
-} else := _rename_word(text, rep, id)
-
-_rename_word(text, old, new) := regex.replace(text, concat("", [`\b`, replace(old, ".", `\.`), `\b`]), new)
+} else := object.union(
+	# The words naming rep, each with the word naming id: the instance id,
+	# then the private address (none when rep has none).
+	pdr.replace_words(r, [[rep, id], [instances[rep].private_ip, instances[id].private_ip]]),
+	instance_resource(instances[id]),
+)

@@ -188,7 +188,7 @@ test_path_labels if {
 	lib.path_label("all", 0, "i-1") == "all traffic to i-1"
 }
 
-test_positions_group_instances_by_subnet_groups_and_public_ip if {
+test_positions_group_instances_by_their_network_position if {
 	s := fixtures.snapshot({"instances": [
 		fixtures.instance("i-1", {}),
 		fixtures.instance("i-2", {"private_ip": "10.0.1.11"}),
@@ -197,6 +197,7 @@ test_positions_group_instances_by_subnet_groups_and_public_ip if {
 		fixtures.instance("i-5", {"subnet_id": "subnet-b"}),
 	]})
 	reps := {id: lib.position_representatives[p] | some id, p in lib.position_of} with input as s
+		with pdr.net.position as fixtures.position
 	reps == {"i-1": "i-1", "i-2": "i-1", "i-3": "i-3", "i-4": "i-4", "i-5": "i-5"}
 }
 

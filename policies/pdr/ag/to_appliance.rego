@@ -27,8 +27,14 @@ import rego.v1
 
 ports := data.profile.network.agent_to_appliance
 
-results contains _result(id, lib.instance_resource(i), i.vpc_id) if {
-	some id, i in lib.monitored_instances
+# The checks run once per class of instances (see lib.class_of).
+results contains lib.rebase_result(by_class[class], lib.class_representatives[class], id) if {
+	some id, class in lib.class_of
+}
+
+by_class := {class: _result(rep, lib.instance_resource(i), i.vpc_id) |
+	some class, rep in lib.class_representatives
+	i := lib.instances[rep]
 }
 
 # targets: VPC id → its running appliances, sorted.

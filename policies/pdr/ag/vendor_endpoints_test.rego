@@ -40,6 +40,7 @@ test_every_endpoint_reachable_passes if {
 	r := fixtures.result_for(vendor_endpoints.results, "i-web") with input as snap
 		with pdr.net.reach as fixtures.reach_allowed
 		with data.profile.network as network
+		with pdr.net.position as fixtures.position
 	r.status == "pass"
 	r.message == "tcp/443 reaches all 3 vendor endpoints"
 }
@@ -48,6 +49,7 @@ test_a_blackhole_route_fails_every_private_instance if {
 	results := vendor_endpoints.results with input as snap
 		with pdr.net.reach as reach_private_blackhole
 		with data.profile.network as network
+		with pdr.net.position as fixtures.position
 	r := fixtures.result_for(results, "i-web2")
 	r.status == "fail"
 	r.message == "tcp/443 to the internet (vaporator.alertlogic.com) is blocked: rtb-a routes 0.0.0.0/0 to nat-gone, a blackhole (and 2 more blocked)"
@@ -60,11 +62,13 @@ test_the_configured_rapid7_region_is_checked if {
 	us := fixtures.result_for(vendor_endpoints.results, "i-web") with input as snap
 		with pdr.net.reach as reach_rapid7_eu_only
 		with data.profile.network as network
+		with pdr.net.position as fixtures.position
 	us.status == "fail"
 	us.message == "tcp/443 to 34.226.68.35/32 (Rapid7 34.226.68.35) is blocked: sg-agent has no egress rule for tcp/443"
 	eu := fixtures.result_for(vendor_endpoints.results, "i-web") with input as snap
 		with pdr.net.reach as reach_rapid7_eu_only
 		with data.profile.network as network
+		with pdr.net.position as fixtures.position
 		with data.config as {"rapid7_region": "eu"}
 	eu.status == "pass"
 }
@@ -73,6 +77,7 @@ test_an_undecided_path_is_unknown if {
 	r := fixtures.result_for(vendor_endpoints.results, "i-web") with input as snap
 		with pdr.net.reach as fixtures.undecided("network ACL of subnet-a could not be read")
 		with data.profile.network as network
+		with pdr.net.position as fixtures.position
 	r.status == "unknown"
 	startswith(r.message, "tcp/443 to the internet (vaporator.alertlogic.com) could not be decided: network ACL of subnet-a could not be read")
 }

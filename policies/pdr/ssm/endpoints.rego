@@ -28,12 +28,17 @@ import rego.v1
 
 services := data.profile.network.ssm_services
 
-results contains lib.net_result(resource, checks, message) if {
-	some id, i in lib.monitored_instances
-	resource := lib.instance_resource(i)
-	checks := [lib.check(lib.path_label("tcp", 443, to), pdr.net.reach(id, to, "tcp", 443)) |
+# The checks run once per class of instances (see lib.class_of).
+results contains lib.rebase_result(by_class[class], lib.class_representatives[class], id) if {
+	some id, class in lib.class_of
+}
+
+by_class := {class: lib.net_result(lib.instance_resource(lib.instances[rep]), checks, message) |
+	some class, rep in lib.class_representatives
+	checks := [lib.check(lib.path_label("tcp", 443, to), pdr.net.reach(rep, to, "tcp", 443)) |
 		some s in services
 		to := concat("", ["service:", s])
 	]
-	message := sprintf("tcp/443 reaches the %s endpoints", [concat(", ", services)])
 }
+
+message := sprintf("tcp/443 reaches the %s endpoints", [concat(", ", services)])
