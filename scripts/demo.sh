@@ -50,9 +50,9 @@ audit --format table -o "$out/after.txt" --baseline "$out/before.json" --output 
 
 step "What changed"
 grep '^Plan:' "$out/plan.txt" | sed 's/^/  /'
-tail -n 2 "$out/after.txt" | sed 's/^/  /'
-echo "  Resolved (failing before, passing now):"
-awk '/^PDR-/ {rule=$1} / resolved / {printf "    %-11s %s\n", rule, $1}' "$out/after.txt"
+# The table's last lines: the summary, the comparison with the first
+# audit, and each result that was failing and now passes.
+sed -n '/^[0-9]* rules, /,$p' "$out/after.txt" | sed 's/^/  /'
 echo
 echo "Reports: $out/findings.sarif and $out/report.html; plan $out/plan.json (skipped failures list their"
 echo "manual steps); journal $out/plan.journal.json. Against a real account, undo an apply with:"
