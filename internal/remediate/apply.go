@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -605,7 +606,7 @@ func (a *Applier) launch(ctx context.Context, c *Change, e *Entry) error {
 	}
 	ap := c.Appliance
 	var tags []ec2types.Tag
-	for _, k := range slices.Sorted(mapsKeys(ap.Tags)) {
+	for _, k := range slices.Sorted(maps.Keys(ap.Tags)) {
 		tags = append(tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(ap.Tags[k])})
 	}
 	tags = append(tags, ec2types.Tag{Key: aws.String(ChangeTagKey), Value: aws.String(a.changeTag(c))})
@@ -634,16 +635,6 @@ func (a *Applier) launch(ctx context.Context, c *Change, e *Entry) error {
 	undo.InstanceID = id
 	e.Inverse = []Step{undo}
 	return a.verify(ctx, c, e.Created)
-}
-
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // read returns the target's state as the planner computed it. created

@@ -115,14 +115,9 @@ func DecodePlan(b []byte, o ReadOptions) (*Plan, error) {
 	if err := checkVersion(b, ErrBadPlan); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var p Plan
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadPlan, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the plan", ErrBadPlan)
+	if err := decodeStrict(b, &p, ErrBadPlan); err != nil {
+		return nil, err
 	}
 	want, err := computeDigest(&p)
 	if err != nil {
@@ -161,6 +156,20 @@ func checkVersion(b []byte, bad error) error {
 	}
 	if *head.FormatVersion != FormatVersion {
 		return fmt.Errorf("%w: format version %d, this pdr-audit reads %d", ErrVersion, *head.FormatVersion, FormatVersion)
+	}
+	return nil
+}
+
+// decodeStrict decodes one JSON document into v, refusing unknown fields
+// and anything after it; bad wraps every error.
+func decodeStrict(b []byte, v any, bad error) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", bad, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: data after the document", bad)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package remediate
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,14 +142,9 @@ func DecodeJournal(b []byte) (*Journal, error) {
 	if err := checkVersion(b, ErrBadJournal); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var j Journal
-	if err := dec.Decode(&j); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadJournal, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the journal", ErrBadJournal)
+	if err := decodeStrict(b, &j, ErrBadJournal); err != nil {
+		return nil, err
 	}
 	for _, e := range j.Entries {
 		switch e.Status {
